@@ -1,0 +1,112 @@
+/**
+ * Entity tags (RFC 9110 §8.8.3): the static handler's validator, and the lists clients send
+ * back in If-Match and If-None-Match.
+ *
+ *   entity-tag = [ weak ] opaque-tag
+ *   weak       = %s"W/"
+ *   opaque-tag = DQUOTE *etagc DQUOTE
+ *   etagc      = %x21 / %x23-7E / obs-text
+ */
+
+/** What identifies one version of a file: narrow, so a plain object will do in tests. */
+export interface FileVersion {
+  size: number;
+  mtimeMs: number;
+}
+
+/** A parsed entity-tag. `opaque` is the text between the quotes, without them. */
+export interface EntityTag {
+  weak: boolean;
+  opaque: string;
+}
+
+/**
+ * The ETag for a file version: `W/"<size hex>-<mtime ms hex>"`. It changes whenever the size
+ * or the modification time changes. It is weak (RFC 9110 §8.8.3) because size and mtime do
+ * not prove two versions byte-identical: a rewrite of the same length within one
+ * millisecond keeps both.
+ */
+export function weakEtag(file: FileVersion): string {
+  return `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+}
+
+/**
+ * Parses an If-Match / If-None-Match field value: `"*"`, or the list of entity-tags
+ * (RFC 9110 §13.1.1, §13.1.2), or `null` when the value is malformed (an unquoted tag, `*`
+ * inside a list, a missing comma). Empty list elements are skipped (RFC 9110 §5.6.1), so an
+ * empty value is an empty list, which matches nothing.
+ */
+export function parseEtagList(value: string): "*" | EntityTag[] | null {
+  if (value === "*") return "*";
+  const tags: EntityTag[] = [];
+  let pos = 0;
+  while (true) {
+    pos = skipOws(value, pos);
+    if (pos === value.length) return tags;
+    if (value.charCodeAt(pos) === COMMA) {
+      pos++;
+      continue;
+    }
+    const end = scanEntityTag(value, pos);
+    if (end < 0) return null;
+    tags.push(toEntityTag(value, pos, end));
+    pos = skipOws(value, end);
+    if (pos < value.length && value.charCodeAt(pos) !== COMMA) return null;
+  }
+}
+
+/** Parses a single entity-tag, such as an ETag or an If-Range value; `null` if malformed. */
+export function parseEntityTag(value: string): EntityTag | null {
+  const end = scanEntityTag(value, 0);
+  return end === value.length ? toEntityTag(value, 0, end) : null;
+}
+
+/** Strong comparison (RFC 9110 §8.8.3.2): neither tag is weak and the opaque-tags are equal. */
+export function strongMatch(a: EntityTag, b: EntityTag): boolean {
+  return !a.weak && !b.weak && a.opaque === b.opaque;
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2): the opaque-tags are equal, whatever the W/ flags. */
+export function weakMatch(a: EntityTag, b: EntityTag): boolean {
+  return a.opaque === b.opaque;
+}
+
+const COMMA = 0x2c;
+const DQUOTE = 0x22;
+const SLASH = 0x2f;
+const UPPER_W = 0x57;
+
+/** Returns the index just past the entity-tag starting at `start`, or -1 if there is none. */
+function scanEntityTag(text: string, start: number): number {
+  let pos = start;
+  if (text.charCodeAt(pos) === UPPER_W && text.charCodeAt(pos + 1) === SLASH) pos += 2;
+  if (text.charCodeAt(pos) !== DQUOTE) return -1;
+  pos++;
+  while (pos < text.length) {
+    const code = text.charCodeAt(pos);
+    if (code === DQUOTE) return pos + 1;
+    if (!isEtagc(code)) return -1;
+    pos++;
+  }
+  return -1;
+}
+
+function toEntityTag(text: string, start: number, end: number): EntityTag {
+  const weak = text.charCodeAt(start) === UPPER_W;
+  return { weak, opaque: text.slice(start + (weak ? 3 : 1), end - 1) };
+}
+
+/** etagc = %x21 / %x23-7E / obs-text: visible characters and obs-text, no DQUOTE, no space. */
+function isEtagc(code: number): boolean {
+  return code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
+}
+
+function skipOws(text: string, start: number): number {
+  let pos = start;
+  while (pos < text.length) {
+    const code = text.charCodeAt(pos);
+    if (code !== 0x20 && code !== 0x09) break;
+    pos++;
+  }
+  return pos;
+}
