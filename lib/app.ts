@@ -1,0 +1,35 @@
+/**
+ * The zhttp application: the routes and the middleware chain around them, built from a
+ * Config. Kept apart from main.ts so that tests and embedders get exactly what the binary
+ * serves.
+ */
+import { compose, type Handler } from "./handler.ts";
+import { echoBody, echoRequest } from "./handlers/echo.ts";
+import { hello } from "./handlers/hello.ts";
+import { HttpError } from "./http/errors.ts";
+import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
+import { errorBoundary } from "./middleware/error_boundary.ts";
+import { Router } from "./router.ts";
+
+export interface AppOptions {
+  /** Handles every path no route claims (the static file handler). */
+  fallback?: Handler;
+  /** Access log format; null turns the access log off. */
+  accessLog?: AccessLogFormat | null;
+}
+
+/** Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware. */
+export function createApp(options: AppOptions = {}): Handler {
+  const router = new Router()
+    .get("/hello", hello)
+    .get("/echo", echoRequest)
+    .on(["POST", "PUT"], "/echo", echoBody)
+    .fallback(options.fallback ?? notFound);
+  const middleware = [errorBoundary()];
+  if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
+  return compose(router.handler(), ...middleware);
+}
+
+const notFound: Handler = () => {
+  throw new HttpError(404, "Not Found", { closeConnection: false });
+};

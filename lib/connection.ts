@@ -1,0 +1,516 @@
+/**
+ * One client connection: read into one reused buffer, parse heads in place, dispatch, keep
+ * the connection alive (RFC 9112 §9), answer pipelined requests in order with their
+ * responses batched into one write, and enforce a deadline on every wait.
+ *
+ * The read buffer is owned here. A request's head stays where it was parsed for as long as
+ * its handler runs (its fields are views into the buffer); the body is read into the space
+ * after it, and bytes of a following request stay where they are until the next parse.
+ */
+import { getLogger } from "@logtape/logtape";
+import { BodyReader, type BufferedSource } from "./body.ts";
+import type { Handler } from "./handler.ts";
+import { dateLine } from "./http/date_line.ts";
+import { HttpError } from "./http/errors.ts";
+import { OutputBuffer } from "./http/output.ts";
+import { HeadParser, type ParserLimits, type RequestHead } from "./http/parser.ts";
+import {
+  endWithStatus,
+  type ResponseChannel,
+  type ResponseContext,
+  ResponseWriter,
+} from "./http/response.ts";
+import { HttpRequest } from "./request.ts";
+
+/** How long each kind of wait may last, in milliseconds. */
+export interface Timeouts {
+  /** From the first byte of a request (or from accept) until its head is complete → 408. */
+  headMs: number;
+  /** Between requests on a kept-alive connection with nothing received → silent close. */
+  idleMs: number;
+  /** Without any progress while a request body is being read → 408 (or close). */
+  bodyMs: number;
+  /** Without any progress while writing to a client that stopped reading → close. */
+  writeMs: number;
+}
+
+export interface ConnectionLimits extends ParserLimits {
+  /** Request bodies larger than this get 413. */
+  maxBodyBytes: number;
+}
+
+export interface ConnectionOptions {
+  handler: Handler;
+  limits: ConnectionLimits;
+  timeouts: Timeouts;
+}
+
+/** First size of a connection's read buffer: enough for typical heads and pipelined bursts. */
+const INITIAL_BUFFER_BYTES = 16 * 1024;
+/**
+ * A request body left unread by its handler is read and dropped up to this many bytes so the
+ * connection can serve the next request; a larger rest costs more than a new connection, so
+ * the connection closes instead (like nginx's lingering, but bounded).
+ */
+export const MAX_DRAIN_BYTES = 256 * 1024;
+/** Below this much free space after a head, a body read moves to a fresh buffer. */
+const MIN_BODY_ROOM = 4 * 1024;
+/** Pipelined answers are sent once this much output has accumulated, even mid-batch. */
+const FLUSH_THRESHOLD = 64 * 1024;
+
+/** Where a connection is in its life; the server uses this to pick idle ones to close. */
+export type ConnectionState = "idle" | "head" | "active" | "lingering" | "closed";
+
+/** How long, and how many bytes, a closing connection reads and drops (see #linger). */
+const LINGER_MS = 2000;
+const MAX_LINGER_BYTES = 4 * 1024 * 1024;
+
+const logger = getLogger(["zhttp", "connection"]);
+const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+export class Connection implements BufferedSource, ResponseChannel {
+  readonly output = new OutputBuffer();
+  buffer: Uint8Array = new Uint8Array(INITIAL_BUFFER_BYTES);
+  position = 0;
+  end = 0;
+
+  readonly #conn: Deno.TcpConn;
+  readonly #handler: Handler;
+  readonly #limits: ConnectionLimits;
+  readonly #timeouts: Timeouts;
+  readonly #parser: HeadParser;
+  readonly #maxHeadBufferBytes: number;
+
+  #state: ConnectionState = "idle";
+  #closed = false;
+  /** Set by drain(): finish the request in flight, then close. */
+  #draining = false;
+  /** Requests completed on this connection. */
+  #served = 0;
+  /** When the idle connection began waiting, for picking the longest idle one. */
+  #idleSince = 0;
+  /** Read and write deadlines (ms since epoch, 0 = none), enforced by the server's sweep. */
+  #readDeadline = 0;
+  #writeDeadline = 0;
+  /** The in-flight flush, so that flushes never interleave their bytes. */
+  #flushing: Promise<void> | null = null;
+  /** The request being answered, for 100-continue. */
+  #exchange: Exchange | null = null;
+  /** The client may still be sending (a refused or unread request): linger before closing. */
+  #lingerOnClose = false;
+
+  constructor(conn: Deno.TcpConn, options: ConnectionOptions) {
+    this.#conn = conn;
+    this.#handler = options.handler;
+    this.#limits = options.limits;
+    this.#timeouts = options.timeouts;
+    this.#parser = new HeadParser(options.limits);
+    // Room for the largest head the limits allow, plus the CRLFs around it.
+    this.#maxHeadBufferBytes = options.limits.maxRequestLineBytes +
+      options.limits.maxHeaderBytes + 1024;
+    this.#idleSince = Date.now();
+    this.#readDeadline = this.#idleSince + this.#timeouts.headMs;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** When this connection became idle (only meaningful in the "idle" state). */
+  get idleSince(): number {
+    return this.#idleSince;
+  }
+
+  /** Serves requests until the client leaves, an error, a timeout or a drain. Never throws. */
+  async serve(): Promise<void> {
+    try {
+      while (!this.#closed) {
+        const head = await this.#readHead();
+        if (head === null) break;
+        if (!await this.#answer(head)) break;
+      }
+      if (!this.#closed) await this.flush();
+    } catch (error) {
+      await this.#answerError(error);
+    } finally {
+      if (this.#lingerOnClose && !this.#closed) await this.#linger();
+      this.close();
+    }
+  }
+
+  /**
+   * Graceful shutdown: an idle connection closes now; a busy one finishes its request, with
+   * `Connection: close`, then closes.
+   */
+  drain(): void {
+    this.#draining = true;
+    if (this.#state === "idle") this.close();
+  }
+
+  /** Closes the socket at once; a pending read or write fails and serve() ends. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#state = "closed";
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer or the runtime: nothing left to release.
+    }
+  }
+
+  /** Called by the server's sweep: acts on a deadline that has passed. */
+  enforceDeadlines(now: number): void {
+    if (this.#closed) return;
+    if (this.#writeDeadline !== 0 && now >= this.#writeDeadline) {
+      logger.debug("closing a connection whose client stopped reading");
+      this.close();
+    } else if (this.#readDeadline !== 0 && now >= this.#readDeadline) {
+      this.#readTimedOut();
+    }
+  }
+
+  // ── BufferedSource, for request bodies ────────────────────────────────────────────────
+
+  async fill(floor: number): Promise<boolean> {
+    if (this.buffer !== this.#exchange?.head.buffer) floor = 0;
+    if (this.end === this.buffer.length) {
+      if (this.position > floor) {
+        this.buffer.copyWithin(floor, this.position, this.end);
+        this.end -= this.position - floor;
+        this.position = floor;
+      }
+      if (this.buffer.length - this.end < MIN_BODY_ROOM) {
+        // The head fills the buffer: read the body into a fresh one and keep the head's.
+        const fresh = new Uint8Array(INITIAL_BUFFER_BYTES);
+        fresh.set(this.buffer.subarray(this.position, this.end));
+        this.end -= this.position;
+        this.position = 0;
+        this.buffer = fresh;
+      }
+    }
+    this.#readDeadline = Date.now() + this.#timeouts.bodyMs;
+    const read = await this.#read();
+    this.#readDeadline = 0;
+    if (read === null) return false;
+    this.end += read;
+    return true;
+  }
+
+  async beforeFirstWait(): Promise<void> {
+    const exchange = this.#exchange;
+    // RFC 9110 §10.1.1: 100 Continue only to HTTP/1.1 clients that asked, and only once the
+    // body is wanted; never after the final response has started.
+    if (
+      exchange !== null && exchange.head.expectContinue && exchange.versionMinor === 1 &&
+      !exchange.response?.headersSent
+    ) {
+      exchange.continueSent = true;
+      this.output.writeBytes(CONTINUE_BYTES);
+      await this.flush();
+    }
+  }
+
+  // ── ResponseChannel, for the ResponseWriter ───────────────────────────────────────────
+
+  flush(): Promise<void> {
+    const previous = this.#flushing;
+    const next = previous === null ? this.#writeOut() : previous.then(() => this.#writeOut());
+    const tracked = next.finally(() => {
+      if (this.#flushing === tracked) this.#flushing = null;
+    });
+    this.#flushing = tracked;
+    return tracked;
+  }
+
+  dateLine(): string {
+    return dateLine();
+  }
+
+  // ── The request loop ─────────────────────────────────────────────────────────────────
+
+  /** Reads until a whole head is buffered. Null when the client left or we are draining. */
+  async #readHead(): Promise<RequestHead | null> {
+    for (;;) {
+      const head = this.#parser.parse(this.buffer, this.position, this.end);
+      if (head !== null) return head;
+
+      // Nothing more to answer before the client sends more: send what is queued.
+      if (this.output.size > 0) await this.flush();
+      const waitingForNew = this.position === this.end;
+      if (waitingForNew) {
+        if (this.#draining) return null;
+        this.position = this.end = 0;
+        if (this.#state !== "idle") {
+          this.#state = "idle";
+          this.#idleSince = Date.now();
+          this.#readDeadline = this.#idleSince +
+            (this.#served === 0 ? this.#timeouts.headMs : this.#timeouts.idleMs);
+        }
+      } else {
+        this.#makeRoomForHead();
+        if (this.#state !== "head") {
+          // The head timeout runs from its first byte, not per read: a client trickling one
+          // byte at a time (slowloris) still runs out of time.
+          this.#state = "head";
+          this.#readDeadline = Date.now() + this.#timeouts.headMs;
+        }
+      }
+      const read = await this.#read();
+      if (read === null) return null;
+      this.end += read;
+    }
+  }
+
+  /** Answers one request. Resolves whether the connection may serve another. */
+  async #answer(head: RequestHead): Promise<boolean> {
+    this.#state = "active";
+    this.#readDeadline = 0;
+    this.position = head.end;
+
+    const exchange = new Exchange(head, head.keepAlive && !this.#draining);
+    const response = new ResponseWriter(this, exchange);
+    exchange.response = response;
+    this.#exchange = exchange;
+    try {
+      const body = new BodyReader(this, {
+        kind: head.bodyKind,
+        contentLength: head.contentLength,
+        start: head.end,
+      }, this.#limits);
+      exchange.body = body;
+      const request = new HttpRequest(head, body, this.#conn.remoteAddr as Deno.NetAddr);
+      const result = this.#handler(request, response);
+      if (result instanceof Promise) await result;
+      if (!response.ended) response.end();
+    } catch (error) {
+      if (this.#closed || !this.#answerFailedExchange(error, response)) {
+        this.#lingerOnClose = true;
+        return this.#closed ? false : this.#finish(false);
+      }
+    } finally {
+      this.#exchange = null;
+    }
+
+    const keepAlive = response.keepAlive && !response.incomplete && !this.#draining;
+    const body = exchange.body;
+    if (body !== null && !body.done && (!keepAlive || !await this.#drainBody(body))) {
+      this.#lingerOnClose = true;
+      return this.#finish(false);
+    }
+    this.#served++;
+    return this.#finish(keepAlive);
+  }
+
+  /** Completes an exchange: unless pipelined requests follow, queued output is sent. */
+  async #finish(keepAlive: boolean): Promise<boolean> {
+    if (!keepAlive || this.output.size >= FLUSH_THRESHOLD) await this.flush();
+    return keepAlive;
+  }
+
+  /**
+   * Turns an error thrown while answering into a response if none has started. Resolves
+   * whether the connection may continue.
+   */
+  #answerFailedExchange(error: unknown, response: ResponseWriter): boolean {
+    if (response.headersSent) {
+      // Part of a response is out: the only honest signal left is closing the connection.
+      if (!(error instanceof HttpError)) {
+        logger.error("{method} {target} failed after its response started: {error}", {
+          ...this.#describeExchange(),
+          error,
+        });
+      }
+      return false;
+    }
+    if (error instanceof HttpError) {
+      this.#queueErrorResponse(error.status, error.closeConnection, response);
+      return !error.closeConnection;
+    }
+    logger.error("{method} {target} failed: {error}", { ...this.#describeExchange(), error });
+    this.#queueErrorResponse(500, true, response);
+    return false;
+  }
+
+  /** The request being answered, for log lines. */
+  #describeExchange(): { method: string; target: string } {
+    const head = this.#exchange?.head;
+    return { method: head?.method ?? "-", target: head?.target ?? "-" };
+  }
+
+  /** Reads and drops the rest of an unread body, within MAX_DRAIN_BYTES and the timeout. */
+  async #drainBody(body: BodyReader): Promise<boolean> {
+    const limit = body.bytesRead + MAX_DRAIN_BYTES;
+    try {
+      while (!body.done) {
+        if (body.bytesRead > limit || this.#closed) return false;
+        await body.read();
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Answers an error raised outside any handler (parser errors): status, then close. */
+  async #answerError(error: unknown): Promise<void> {
+    if (this.#closed) return;
+    this.#lingerOnClose = true;
+    if (error instanceof HttpError) {
+      logger.debug("bad request: {status} {message}", {
+        status: error.status,
+        message: error.message,
+      });
+      this.#queueErrorResponse(error.status, true, null);
+    } else if (!isDisconnect(error)) {
+      logger.error("connection failed: {error}", { error });
+      if (this.#state !== "active") this.#queueErrorResponse(500, true, null);
+    }
+    try {
+      await this.flush();
+    } catch {
+      // The client is gone; nothing more to tell it.
+    }
+  }
+
+  /** Queues an error response, through the exchange's writer when there is one. */
+  #queueErrorResponse(status: number, close: boolean, response: ResponseWriter | null): void {
+    const writer = response ?? new ResponseWriter(this, {
+      headRequest: false,
+      versionMinor: 1,
+      keepAlive: false,
+    });
+    endWithStatus(writer, status, close);
+  }
+
+  /**
+   * Closes our side for writing and reads (and drops) what the client still sends, for a
+   * bounded time and amount, before the full close. Closing with unread input makes the
+   * kernel send a reset, and a client that is still sending would then lose the error
+   * response it was about to read (nginx's lingering close does the same).
+   */
+  async #linger(): Promise<void> {
+    this.#state = "lingering";
+    try {
+      await this.#conn.closeWrite();
+      this.#readDeadline = Date.now() + LINGER_MS;
+      let dropped = 0;
+      while (dropped < MAX_LINGER_BYTES && !this.#closed) {
+        const read = await this.#conn.read(this.buffer);
+        if (read === null) break;
+        dropped += read;
+      }
+    } catch {
+      // The client is gone or the deadline closed the socket: either way, done.
+    }
+  }
+
+  /** Makes room after `end` for more of a head: move it down, or grow up to the head limit. */
+  #makeRoomForHead(): void {
+    if (this.end < this.buffer.length) return;
+    if (this.position > 0) {
+      this.buffer.copyWithin(0, this.position, this.end);
+      this.end -= this.position;
+      this.position = 0;
+    } else if (this.buffer.length < this.#maxHeadBufferBytes) {
+      const grown = new Uint8Array(Math.min(this.buffer.length * 2, this.#maxHeadBufferBytes));
+      grown.set(this.buffer.subarray(0, this.end));
+      this.buffer = grown;
+    } else {
+      // The parser enforces limits smaller than this buffer, so this cannot happen.
+      throw new HttpError(431, "Request Header Fields Too Large");
+    }
+  }
+
+  /** One read from the socket into the free part of the buffer. Null at end of stream. */
+  async #read(): Promise<number | null> {
+    return await this.#conn.read(this.buffer.subarray(this.end));
+  }
+
+  /** Writes everything queued, piece by piece, each under the write deadline. */
+  async #writeOut(): Promise<void> {
+    while (this.output.size > 0) {
+      const pieces = this.output.take();
+      try {
+        for (const piece of pieces) await this.#writeAll(piece);
+      } finally {
+        this.output.release();
+      }
+    }
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.length) {
+      this.#writeDeadline = Date.now() + this.#timeouts.writeMs;
+      written += await this.#conn.write(written === 0 ? bytes : bytes.subarray(written));
+    }
+    this.#writeDeadline = 0;
+  }
+
+  /** A read deadline passed: idle connections just close; a partial request gets 408. */
+  #readTimedOut(): void {
+    const state = this.#state;
+    this.#readDeadline = 0;
+    if (state === "idle" || state === "lingering") {
+      this.close();
+      return;
+    }
+    if (state === "active" && this.#exchange?.response?.headersSent) {
+      this.close();
+      return;
+    }
+    // RFC 9110 §15.5.9: 408 tells the client why; then the connection closes.
+    this.#state = "closed";
+    const writer = this.#exchange?.response ?? null;
+    this.#queueErrorResponse(408, true, writer);
+    this.#writeDeadline = Date.now() + this.#timeouts.writeMs;
+    this.flush().catch(() => {}).finally(() => this.close());
+  }
+}
+
+/**
+ * One request and its response, as the connection tracks them. Also the ResponseContext:
+ * whether the connection stays open is decided when the response head is written.
+ */
+class Exchange implements ResponseContext {
+  readonly head: RequestHead;
+  readonly headRequest: boolean;
+  readonly versionMinor: 0 | 1;
+  response: ResponseWriter | null = null;
+  body: BodyReader | null = null;
+  continueSent = false;
+  #keepAlive: boolean;
+
+  constructor(head: RequestHead, keepAlive: boolean) {
+    this.head = head;
+    this.headRequest = head.method === "HEAD";
+    this.versionMinor = head.versionMinor;
+    this.#keepAlive = keepAlive;
+  }
+
+  get keepAlive(): boolean {
+    const body = this.body;
+    if (!this.#keepAlive || body === null || body.done) return this.#keepAlive;
+    // A body the handler has not read (yet) when the head goes out: if it is larger than we
+    // are willing to drain, or a 100-continue client was never told to send it (so it may or
+    // may not, RFC 9110 §10.1.1), only closing keeps the next request's boundary certain.
+    if (body.knownRemaining > MAX_DRAIN_BYTES) return false;
+    if (this.head.expectContinue && !this.continueSent) return false;
+    return true;
+  }
+
+  set keepAlive(value: boolean) {
+    this.#keepAlive = value;
+  }
+}
+
+/** Errors that only mean the client went away. */
+function isDisconnect(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.UnexpectedEof;
+}

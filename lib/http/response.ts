@@ -1,0 +1,334 @@
+/**
+ * ResponseWriter: what a handler uses to answer, in the style of Go's http.ResponseWriter.
+ * Set the status and headers, then either `end(body)` once, or stream with `await write()`
+ * and finish with `end()`. The head is encoded straight into the connection's output buffer
+ * (no per-response string concatenation); a response that ends without streaming leaves in
+ * the same write as its head, and with pipelining in the same write as its neighbours.
+ *
+ * Framing (RFC 9112 §6): a body given to `end()` gets a Content-Length; a streamed body uses
+ * the Content-Length the handler set, otherwise chunked coding on HTTP/1.1, otherwise (an
+ * HTTP/1.0 client) the end of the connection marks the end of the body.
+ */
+import type { OutputBuffer } from "./output.ts";
+import { statusText } from "./status.ts";
+
+/** The connection's side of a response: where bytes go and how they leave. */
+export interface ResponseChannel {
+  readonly output: OutputBuffer;
+  /** Writes everything queued in `output` to the client; resolves once the OS took it. */
+  flush(): Promise<void>;
+  /** The `Date` header line, refreshed at most once a second (RFC 9110 §6.6.1). */
+  dateLine(): string;
+}
+
+/** What the writer needs to know about the request it answers. */
+export interface ResponseContext {
+  /** HEAD: headers as for GET, never a body (RFC 9110 §9.3.2). */
+  readonly headRequest: boolean;
+  /** 0 for HTTP/1.0 (no chunked coding, keep-alive only when asked), 1 for HTTP/1.1. */
+  readonly versionMinor: 0 | 1;
+  /** Whether the connection may stay open after this response (RFC 9112 §9.3). */
+  keepAlive: boolean;
+}
+
+type Framing = "length" | "chunked" | "close" | "none";
+
+const ENCODER = new TextEncoder();
+const CRLF = "\r\n";
+const LAST_CHUNK = "0\r\n\r\n";
+
+export class ResponseWriter {
+  /** The status code to send; change it before the head goes out. */
+  status = 200;
+  /** Body bytes handed to the client so far (not counting framing), for access logs. */
+  bytesWritten = 0;
+
+  readonly #channel: ResponseChannel;
+  readonly #context: ResponseContext;
+  readonly #names: string[] = [];
+  readonly #values: string[] = [];
+  #headersSent = false;
+  #ended = false;
+  #framing: Framing = "none";
+  /** The Content-Length promised in the head, when framing is "length". */
+  #declaredLength = -1;
+
+  constructor(channel: ResponseChannel, context: ResponseContext) {
+    this.#channel = channel;
+    this.#context = context;
+  }
+
+  /** True once the status line and headers have been queued: they can no longer change. */
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+
+  /** True once `end()` was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * True when the body sent is shorter than the Content-Length promised: the client would
+   * wait for the rest, so the connection must close.
+   */
+  get incomplete(): boolean {
+    return this.#framing === "length" && !this.#context.headRequest &&
+      this.bytesWritten < this.#declaredLength;
+  }
+
+  /** Whether the connection stays open after this response. */
+  get keepAlive(): boolean {
+    return this.#context.keepAlive;
+  }
+
+  /** Replaces every field named `name` with one holding `value`. */
+  setHeader(name: string, value: string | number): this {
+    this.#assertHeadersNotSent();
+    this.removeHeader(name);
+    return this.appendHeader(name, value);
+  }
+
+  /** Adds a field, keeping others with the same name (for fields that are lists). */
+  appendHeader(name: string, value: string | number): this {
+    this.#assertHeadersNotSent();
+    const text = String(value);
+    assertFieldName(name);
+    assertFieldValue(name, text);
+    this.#names.push(name);
+    this.#values.push(text);
+    return this;
+  }
+
+  /** The first value of the field named `name` (case-insensitive), if set. */
+  getHeader(name: string): string | undefined {
+    const index = this.#indexOf(name.toLowerCase());
+    return index < 0 ? undefined : this.#values[index];
+  }
+
+  removeHeader(name: string): this {
+    this.#assertHeadersNotSent();
+    const lower = name.toLowerCase();
+    for (let i = this.#names.length - 1; i >= 0; i--) {
+      if (this.#names[i].toLowerCase() === lower) {
+        this.#names.splice(i, 1);
+        this.#values.splice(i, 1);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Asks for the connection to close after this response (adds `Connection: close`).
+   * Only possible before the head is sent.
+   */
+  closeAfterResponse(): void {
+    if (!this.#headersSent) this.#context.keepAlive = false;
+  }
+
+  /**
+   * Sends the head now, before any body: low time to first byte for a slow body.
+   * The framing is chosen here from what was set.
+   */
+  async flushHeaders(): Promise<void> {
+    if (!this.#headersSent) this.#writeHead(this.#streamFraming(), -1);
+    await this.#channel.flush();
+  }
+
+  /**
+   * Streams a piece of the body. Resolves once the client's socket took it, which is the
+   * backpressure: a loop that awaits each write never holds more than one piece. A large
+   * `chunk` is sent without copying, so it must not change until the promise resolves.
+   */
+  async write(chunk: Uint8Array | string): Promise<void> {
+    if (this.#ended) throw new Error("ResponseWriter.write() after end()");
+    if (!this.#headersSent) this.#writeHead(this.#streamFraming(), -1);
+    const bytes = typeof chunk === "string" ? ENCODER.encode(chunk) : chunk;
+    if (bytes.length === 0) return;
+    this.#queueBody(bytes);
+    await this.#channel.flush();
+  }
+
+  /**
+   * Finishes the response, with `body` as all of it (when nothing was streamed) or as its
+   * last piece. Queues the bytes and returns at once: the connection sends them with the
+   * next write, together with other queued responses.
+   */
+  end(body?: Uint8Array | string): void {
+    if (this.#ended) throw new Error("ResponseWriter.end() called twice");
+    const bytes = body === undefined
+      ? undefined
+      : typeof body === "string"
+      ? ENCODER.encode(body)
+      : body;
+    if (!this.#headersSent) {
+      const length = bytes?.length ?? 0;
+      this.#writeHead(this.#bodyAllowed() ? "length" : "none", length);
+    }
+    if (bytes !== undefined && bytes.length > 0) this.#queueBody(bytes);
+    if (this.#framing === "chunked" && !this.#context.headRequest) {
+      this.#channel.output.writeLatin1(LAST_CHUNK);
+    }
+    this.#ended = true;
+  }
+
+  /** The framing for a streamed body, given what the handler declared. */
+  #streamFraming(): Framing {
+    if (!this.#bodyAllowed()) return "none";
+    if (this.#indexOf("content-length") >= 0) return "length";
+    if (this.#context.versionMinor === 1) return "chunked";
+    // An HTTP/1.0 client understands neither chunked coding nor an open connection after a
+    // body of unknown length: the close marks the end (RFC 9112 §6.3 item 8).
+    this.#context.keepAlive = false;
+    return "close";
+  }
+
+  /** 1xx, 204 and 304 responses never have a body (RFC 9110 §6.4.1). */
+  #bodyAllowed(): boolean {
+    const status = this.status;
+    return status >= 200 && status !== 204 && status !== 304;
+  }
+
+  #queueBody(bytes: Uint8Array): void {
+    if (this.#framing === "none" || this.#context.headRequest) return;
+    const output = this.#channel.output;
+    if (this.#framing === "length" && this.bytesWritten + bytes.length > this.#declaredLength) {
+      throw new Error(
+        `response body exceeds its Content-Length (${this.#declaredLength} bytes)`,
+      );
+    }
+    if (this.#framing === "chunked") {
+      output.writeLatin1(bytes.length.toString(16));
+      output.writeLatin1(CRLF);
+      output.writeBytes(bytes);
+      output.writeLatin1(CRLF);
+    } else {
+      output.writeBytes(bytes);
+    }
+    this.bytesWritten += bytes.length;
+  }
+
+  /**
+   * Encodes the status line and fields into the output buffer. `bodyLength` is the exact
+   * length for a body given to end(), or -1 when streaming.
+   */
+  #writeHead(framing: Framing, bodyLength: number): void {
+    const output = this.#channel.output;
+    const context = this.#context;
+    this.#headersSent = true;
+    this.#framing = framing;
+
+    output.writeLatin1(context.versionMinor === 1 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    output.writeDecimal(this.status);
+    output.writeLatin1(" " + statusText(this.status) + CRLF);
+    output.writeLatin1("Server: zhttp\r\n");
+    output.writeLatin1(this.#channel.dateLine());
+
+    const names = this.#names;
+    const values = this.#values;
+    let declaredLength = -1;
+    for (let i = 0; i < names.length; i++) {
+      const lower = names[i].toLowerCase();
+      // Framing fields are ours to write: a handler-set Transfer-Encoding or Connection
+      // could contradict how the body is actually delimited.
+      if (lower === "transfer-encoding" || lower === "connection") continue;
+      if (lower === "content-length") {
+        declaredLength = parseDeclaredLength(values[i]);
+        if (framing !== "length" || bodyLength >= 0) continue;
+      }
+      output.writeLatin1(names[i]);
+      output.writeLatin1(": ");
+      output.writeLatin1(values[i]);
+      output.writeLatin1(CRLF);
+    }
+
+    if (framing === "length") {
+      if (bodyLength >= 0) {
+        // end(body): the body is the whole truth, unless HEAD announced the GET length.
+        const length = context.headRequest && declaredLength >= 0 ? declaredLength : bodyLength;
+        output.writeLatin1("Content-Length: ");
+        output.writeDecimal(length);
+        output.writeLatin1(CRLF);
+        this.#declaredLength = context.headRequest ? 0 : bodyLength;
+      } else {
+        this.#declaredLength = declaredLength;
+      }
+    } else if (framing === "chunked") {
+      output.writeLatin1("Transfer-Encoding: chunked\r\n");
+    } else if (framing === "none" && this.status === 304 && declaredLength >= 0) {
+      // A 304 may repeat the Content-Length the 200 would have had (RFC 9110 §8.6).
+      output.writeLatin1("Content-Length: ");
+      output.writeDecimal(declaredLength);
+      output.writeLatin1(CRLF);
+    }
+
+    // Decided once, here: whatever the head says is what the connection will do.
+    const keepAlive = context.keepAlive;
+    if (!keepAlive) {
+      context.keepAlive = false;
+      output.writeLatin1("Connection: close\r\n\r\n");
+    } else if (context.versionMinor === 0) {
+      output.writeLatin1("Connection: keep-alive\r\n\r\n");
+    } else {
+      output.writeLatin1(CRLF);
+    }
+  }
+
+  #indexOf(lowerName: string): number {
+    const names = this.#names;
+    for (let i = 0; i < names.length; i++) {
+      if (names[i].length === lowerName.length && names[i].toLowerCase() === lowerName) return i;
+    }
+    return -1;
+  }
+
+  #assertHeadersNotSent(): void {
+    if (this.#headersSent) throw new Error("response headers were already sent");
+  }
+}
+
+/** RFC 9110 §5.6.2 tchar, as a lookup table. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TOKEN_CHARS[c.charCodeAt(0)] = 1;
+}
+
+function assertFieldName(name: string): void {
+  if (name.length === 0) throw new TypeError("empty header name");
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 128 || TOKEN_CHARS[code] === 0) {
+      throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    }
+  }
+}
+
+/**
+ * Field values may hold visible characters, SP, HTAB and obs-text (RFC 9110 §5.5); a CR or LF
+ * would let a value inject fields or a whole response, so it is a bug in the caller.
+ */
+function assertFieldValue(name: string, value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) {
+      throw new TypeError(`invalid character in the value of header ${name}`);
+    }
+  }
+}
+
+function parseDeclaredLength(value: string): number {
+  if (!/^[0-9]{1,15}$/.test(value)) throw new TypeError(`invalid Content-Length: ${value}`);
+  return Number(value);
+}
+
+/**
+ * Ends `res` with a short plain-text body naming the status. Used for every error: only the
+ * status and its reason phrase reach the client, never a message, stack or path.
+ */
+export function endWithStatus(res: ResponseWriter, status: number, close: boolean): void {
+  if (close) res.closeAfterResponse();
+  res.status = status;
+  res.removeHeader("Content-Length");
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.end(`${status} ${statusText(status)}\n`);
+}
