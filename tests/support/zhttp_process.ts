@@ -1,0 +1,85 @@
+/**
+ * Runs main.ts as a real process, with exactly the permissions the compiled binary has, and
+ * reads its console: the port from the banner, and everything it prints.
+ */
+import { SERVER_PERMISSIONS } from "../../scripts/permissions.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export class ZhttpProcess {
+  readonly child: Deno.ChildProcess;
+  /** Everything printed so far, stdout and stderr interleaved as they arrived. */
+  output = "";
+  readonly #exited: Promise<Deno.CommandStatus>;
+  readonly #reading: Promise<void>[];
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#reading = [this.#collect(child.stdout), this.#collect(child.stderr)];
+    this.#exited = child.status;
+  }
+
+  /** Starts zhttp with `args`, and with `cwd` as its working folder. */
+  static start(args: readonly string[], options: { cwd?: string } = {}): ZhttpProcess {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...SERVER_PERMISSIONS, MAIN, ...args],
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    return new ZhttpProcess(child);
+  }
+
+  /** Resolves once `pattern` appears in the output; rejects if the process ends first. */
+  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    let ended = false;
+    this.#exited.then(() => ended = true);
+    for (;;) {
+      const match = this.output.match(pattern);
+      if (match !== null) return match;
+      if (ended) {
+        await Promise.all(this.#reading);
+        const late = this.output.match(pattern);
+        if (late !== null) return late;
+        throw new Error(`zhttp exited before printing ${pattern}:\n${this.output}`);
+      }
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The port from the banner's "Local" line. */
+  async port(): Promise<number> {
+    const match = await this.waitFor(/Local\s+http:\/\/[^:]+:(\d+)\//);
+    return Number(match[1]);
+  }
+
+  kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Waits for the exit, with all output read. */
+  async exited(): Promise<Deno.CommandStatus> {
+    const status = await this.#exited;
+    await Promise.all(this.#reading);
+    return status;
+  }
+
+  /** Kills the process if still running and waits for it: for `finally` blocks. */
+  async stop(): Promise<void> {
+    this.kill("SIGKILL");
+    await this.exited();
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) this.output += decoder.decode(chunk, { stream: true });
+  }
+}
