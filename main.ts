@@ -1,66 +1,73 @@
 /**
- * zhttp: serves a folder over HTTP/1.1. argv → Config → server; banner; signals; exit codes
- * (0 after a clean stop, 2 for a startup mistake, 1 for anything else).
+ * zhttp: serves a folder over HTTP/1.1. argv → plan (folder, zhttp.json, config) → server;
+ * banner; signals; exit codes: 0 after a clean stop, 2 for a startup mistake (one sentence,
+ * never a stack trace), 130 when a second Ctrl+C cut the shutdown short.
  */
-import { resolve } from "node:path";
 import { createApp } from "./lib/app.ts";
 import { formatBanner } from "./lib/banner.ts";
+import { ConfigError } from "./lib/config.ts";
 import { createStaticHandler } from "./lib/handlers/static.ts";
-import { ConfigError, parseCommandLine, resolveConfig } from "./lib/config.ts";
 import { HELP_TEXT } from "./lib/help.ts";
 import { configureLogging, flushLogs } from "./lib/logging.ts";
 import { Server, type ShutdownReport } from "./lib/server.ts";
 import { onStopSignals } from "./lib/signals.ts";
+import {
+  browserCommand,
+  lanAddresses,
+  listenWithFallback,
+  planStartup,
+  shouldWaitBeforeExit,
+  type StartupFacts,
+} from "./lib/startup.ts";
 import { VERSION } from "./lib/version.ts";
 
 export async function main(args: readonly string[]): Promise<number> {
-  let config;
+  let running: { server: Server; busyPort?: number };
+  let plan;
   try {
-    const command = parseCommandLine(args);
-    if (command.action === "help") {
+    plan = planStartup(args, machineFacts());
+    if (plan.action === "help") {
       console.log(HELP_TEXT);
       return 0;
     }
-    if (command.action === "version") {
+    if (plan.action === "version") {
       console.log(`zhttp ${VERSION}`);
       return 0;
     }
-    const root = resolve(command.rootArgument ?? ".");
-    await assertDirectory(root);
-    config = resolveConfig({ flags: command.settings, root });
+    const { config, hiddenFiles } = plan;
+    await configureLogging({ quiet: config.quiet });
+    const handler = createApp({
+      accessLog: config.quiet ? null : config.logFormat,
+      fallback: createStaticHandler({ ...config, hiddenFiles }),
+    });
+    running = listenWithFallback(config, (port) =>
+      new Server({
+        handler,
+        hostname: config.host,
+        port,
+        maxConnections: config.maxConnections,
+        timeouts: config.timeouts,
+        limits: { maxBodyBytes: config.maxBodyBytes },
+        drainMs: config.drainMs,
+      }));
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`zhttp: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`zhttp: ${error.message}`);
+    await waitBeforeClosing(args);
+    return 2;
   }
 
-  await configureLogging({ quiet: config.quiet });
-  let server: Server;
-  try {
-    server = new Server({
-      handler: createApp({
-        accessLog: config.quiet ? null : config.logFormat,
-        fallback: createStaticHandler(config),
-      }),
-      hostname: config.host,
-      port: config.port,
-      maxConnections: config.maxConnections,
-      timeouts: config.timeouts,
-      limits: { maxBodyBytes: config.maxBodyBytes },
-      drainMs: config.drainMs,
-    });
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      console.error(`zhttp: port ${config.port} is already in use; choose another with --port.`);
-      return 2;
-    }
-    throw error;
-  }
-  console.log(
-    formatBanner({ version: VERSION, config, port: server.addr.port, lanAddresses: [] }),
-  );
+  const { server, busyPort } = running;
+  const config = plan.config;
+  const wildcard = config.host === "0.0.0.0" || config.host === "::";
+  console.log(formatBanner({
+    version: VERSION,
+    config,
+    port: server.addr.port,
+    lanAddresses: wildcard ? lanAddresses(Deno.networkInterfaces()) : [],
+    busyPort,
+  }));
+  if (config.open) openBrowser(`http://localhost:${server.addr.port}/`);
 
   let stopping: Promise<ShutdownReport> | null = null;
   const removeListeners = onStopSignals(
@@ -91,18 +98,54 @@ export async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+/** The real machine, as planStartup sees it. */
+function machineFacts(): StartupFacts {
+  const execPath = Deno.execPath();
+  // Under `deno run` the executable is Deno itself, whose folder is no place for zhttp.json.
+  const name = execPath.split(/[\\/]/).pop()!.toLowerCase();
+  const compiled = name !== "deno" && name !== "deno.exe";
+  return {
+    os: Deno.build.os,
+    cwd: Deno.cwd(),
+    executable: compiled ? execPath : null,
+    readTextFile(file) {
+      try {
+        return Deno.readTextFileSync(file);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return null;
+        throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+    },
+    isDirectory(file) {
+      try {
+        return Deno.statSync(file).isDirectory;
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
-async function assertDirectory(root: string): Promise<void> {
-  let info;
+function openBrowser(url: string): void {
+  const [command, args] = browserCommand(Deno.build.os, url);
   try {
-    info = await Deno.stat(root);
-  } catch {
-    throw new ConfigError(`the folder to serve does not exist: ${root}`);
+    const child = new Deno.Command(command, { args, stdout: "null", stderr: "null" }).spawn();
+    child.status.catch(() => {});
+  } catch (error) {
+    console.error(`zhttp: could not open a browser (${(error as Error).message}); open ${url}`);
   }
-  if (!info.isDirectory) throw new ConfigError(`not a folder: ${root}`);
+}
+
+/** Keeps a double-clicked console open long enough to read why zhttp stopped. */
+async function waitBeforeClosing(args: readonly string[]): Promise<void> {
+  const facts = { os: Deno.build.os, args, stdinIsTerminal: Deno.stdin.isTerminal() };
+  if (!shouldWaitBeforeExit(facts)) return;
+  console.error("Press Enter to close this window.");
+  await Deno.stdin.read(new Uint8Array(64));
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -58,7 +58,9 @@ export type CommandLine =
   | { action: "serve"; settings: Settings; rootArgument: string | undefined };
 
 /** Settings as they come from the file or flags, before defaults fill the gaps. */
-export type Settings = Partial<Omit<Config, "portChosen">>;
+export type Settings = Partial<Omit<Config, "portChosen" | "timeouts">> & {
+  timeouts?: Partial<Timeouts>;
+};
 
 const FLAG_OPTIONS = {
   host: { type: "string" },
@@ -129,7 +131,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (values["write-timeout"] !== undefined) {
     timeouts.writeMs = parseDuration(values["write-timeout"], flag("write-timeout"));
   }
-  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts as Timeouts;
+  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts;
   if (values["drain-timeout"] !== undefined) {
     settings.drainMs = parseDuration(values["drain-timeout"], flag("drain-timeout"));
   }
@@ -233,7 +235,7 @@ export function parseConfigFile(text: string, file: string): Settings {
         );
     }
   }
-  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts as Timeouts;
+  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts;
   return settings;
 }
 

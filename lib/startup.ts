@@ -1,0 +1,152 @@
+/**
+ * From the command line and the machine to a running server: which folder, which
+ * zhttp.json, which files must never be served, which port (falling back when the default
+ * one is busy). The facts about the machine are passed in, so the Windows branches are
+ * tested on Linux.
+ */
+import path from "node:path";
+import {
+  type Config,
+  CONFIG_FILE_NAME,
+  ConfigError,
+  parseCommandLine,
+  parseConfigFile,
+  resolveConfig,
+  type Settings,
+} from "./config.ts";
+
+/** What startup needs to know about the machine and the program. */
+export interface StartupFacts {
+  readonly os: typeof Deno.build.os;
+  /** The working folder: the program's own folder when it was double-clicked. */
+  readonly cwd: string;
+  /** The running executable when compiled (zhttp.exe); null under `deno run`. */
+  readonly executable: string | null;
+  /** A file's text, or null when there is no such file. */
+  readTextFile(file: string): string | null;
+  /** Whether a path is a folder; null when nothing is there. */
+  isDirectory(file: string): boolean | null;
+}
+
+export type StartupPlan =
+  | { action: "help" }
+  | { action: "version" }
+  | { action: "serve"; config: Config; configFile: string | null; hiddenFiles: string[] };
+
+/**
+ * Resolves argv and the machine into a plan. The folder served is, in order: the first
+ * argument, `root` in zhttp.json (relative to that file), the working folder. zhttp.json is
+ * looked for in the working folder, then beside the executable. Throws ConfigError.
+ */
+export function planStartup(args: readonly string[], facts: StartupFacts): StartupPlan {
+  const command = parseCommandLine(args);
+  if (command.action !== "serve") return command;
+  const paths = facts.os === "windows" ? path.win32 : path.posix;
+
+  const candidates = [paths.join(facts.cwd, CONFIG_FILE_NAME)];
+  if (facts.executable !== null) {
+    candidates.push(paths.join(paths.dirname(facts.executable), CONFIG_FILE_NAME));
+  }
+  let configFile: string | null = null;
+  let fileSettings: Settings = {};
+  for (const candidate of candidates) {
+    const text = facts.readTextFile(candidate);
+    if (text === null) continue;
+    configFile = candidate;
+    fileSettings = parseConfigFile(text, candidate);
+    break;
+  }
+
+  const root = command.rootArgument !== undefined
+    ? paths.resolve(facts.cwd, command.rootArgument)
+    : fileSettings.root !== undefined
+    ? paths.resolve(paths.dirname(configFile!), fileSettings.root)
+    : facts.cwd;
+  const isDirectory = facts.isDirectory(root);
+  if (isDirectory === null) throw new ConfigError(`the folder to serve does not exist: ${root}`);
+  if (!isDirectory) throw new ConfigError(`this is a file, not a folder to serve: ${root}`);
+
+  const config = resolveConfig({ file: fileSettings, flags: command.settings, root });
+  // The program and its settings are never content, even when they sit in the served folder.
+  const hiddenFiles = [...candidates.filter((file) => file === configFile)];
+  if (facts.executable !== null) hiddenFiles.push(facts.executable);
+  return { action: "serve", config, configFile, hiddenFiles };
+}
+
+/** How many ports after a busy default one are tried. */
+export const PORT_FALLBACK_ATTEMPTS = 10;
+
+/**
+ * Binds with `listen(port)`. When the port came from the defaults and is busy, the next
+ * ones are tried; a port the user chose is never swapped for another. Startup failures
+ * become ConfigError sentences.
+ */
+export function listenWithFallback<T>(
+  config: Pick<Config, "host" | "port" | "portChosen">,
+  listen: (port: number) => T,
+): { server: T; busyPort?: number } {
+  const attempts = config.portChosen || config.port === 0 ? 1 : PORT_FALLBACK_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = config.port + attempt;
+    try {
+      const server = listen(port);
+      return attempt === 0 ? { server } : { server, busyPort: config.port };
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse && attempt + 1 < attempts) continue;
+      throw listenError(error, config.host, port, config.portChosen);
+    }
+  }
+  throw new Error("unreachable: the last attempt returns or throws");
+}
+
+function listenError(error: unknown, host: string, port: number, chosen: boolean): unknown {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new ConfigError(
+      chosen
+        ? `port ${port} is already in use by another program; choose another with --port.`
+        : `ports ${
+          port - PORT_FALLBACK_ATTEMPTS + 1
+        } to ${port} are all in use; choose one with --port.`,
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new ConfigError(
+      `not allowed to listen on port ${port} (ports below 1024 need administrator rights); use --port 8080.`,
+    );
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return new ConfigError(`${host} is not an address of this computer; try --host 127.0.0.1.`);
+  }
+  return error;
+}
+
+/**
+ * The addresses other devices can use, for the banner when serving the network: IPv4
+ * addresses that are neither loopback nor link-local.
+ */
+export function lanAddresses(interfaces: readonly Deno.NetworkInterfaceInfo[]): string[] {
+  const addresses = interfaces
+    .filter((info) => info.family === "IPv4")
+    .map((info) => info.address)
+    .filter((address) => !address.startsWith("127.") && !address.startsWith("169.254."));
+  return [...new Set(addresses)];
+}
+
+/** The command that opens `url` in the default browser. */
+export function browserCommand(os: typeof Deno.build.os, url: string): [string, string[]] {
+  // explorer hands a URL to the default browser without a console window or a shell, so
+  // the URL is never parsed by cmd.exe.
+  if (os === "windows") return ["explorer", [url]];
+  if (os === "darwin") return ["open", [url]];
+  return ["xdg-open", [url]];
+}
+
+/**
+ * A double-clicked console closes as soon as the program exits, taking the error message
+ * with it: wait for Enter in that case (Windows, no arguments, a terminal on stdin).
+ */
+export function shouldWaitBeforeExit(
+  facts: { os: typeof Deno.build.os; args: readonly string[]; stdinIsTerminal: boolean },
+): boolean {
+  return facts.os === "windows" && facts.args.length === 0 && facts.stdinIsTerminal;
+}
