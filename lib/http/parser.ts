@@ -357,9 +357,9 @@ export class HeadParser {
   #checkRequestLine(buf: Uint8Array, start: number, versionStart: number): void {
     const major = buf[versionStart + 5] - DIGIT_0;
     const minor = buf[versionStart + 7] - DIGIT_0;
-    // RFC 9110 §15.6.6: 505 for a major version we do not speak; RFC 9112 §2.3: minor
-    // versions above the ones we know mean "at least 1.1", but HTTP/1.2 does not exist and
-    // claiming it is a sign of a confused client, so only 1.0 and 1.1 are served.
+    // RFC 9110 §15.6.6: 505 for a major version we do not speak. RFC 9110 §2.5 suggests
+    // serving a higher minor version (HTTP/1.2) as 1.1; we answer 505 instead: no such
+    // version exists, so the client is confused or probing, and 1.1 would be a guess.
     if (major !== 1 || minor > 1) {
       throw new HttpError(505, `HTTP/${major}.${minor} is not supported; use HTTP/1.1`);
     }
@@ -422,18 +422,15 @@ export class HeadParser {
 
   /**
    * RFC 9112 §3.2: more than one Host field line, or a Host value that is no authority, is a
-   * 400. The value may be empty (a target without authority); otherwise it must be made of
-   * uri-host and port characters: no whitespace, "/", "@" (userinfo) or controls.
+   * 400. The value is uri-host [":" port], or empty for a target without authority.
    */
   #checkHost(buf: Uint8Array, valueStart: number, valueEnd: number): void {
     if (this.#flags & HOST_SEEN) {
       throw badRequest("more than one Host header field (RFC 9112 §3.2)");
     }
     this.#flags |= HOST_SEEN;
-    for (let i = valueStart; i < valueEnd; i++) {
-      if (AUTHORITY_CHAR[buf[i]] !== 1) {
-        throw badRequest("Host header field is not a valid authority (RFC 9112 §3.2)");
-      }
+    if (valueStart !== valueEnd && !isAuthority(buf, valueStart, valueEnd, false)) {
+      throw badRequest("Host header field is not a valid authority (RFC 9112 §3.2)");
     }
   }
 
@@ -476,9 +473,9 @@ export class HeadParser {
   }
 
   /**
-   * RFC 9110 §8.6: Content-Length = 1*DIGIT. RFC 9112 §6.3 item 5: repeated lines or a
-   * comma list are accepted only when every member is the same; we demand the same digit
-   * string, and no empty members: a framing header gets no leniency.
+   * RFC 9110 §8.6: Content-Length = 1*DIGIT, and a list of one value repeated (on one line
+   * or several) may be taken as that value; we demand the same digit string each time and
+   * no empty members. RFC 9112 §6.3 item 5: any other value is a 400.
    */
   #readContentLength(buf: Uint8Array, valueStart: number, valueEnd: number): void {
     for (let at = valueStart; at <= valueEnd;) {
@@ -707,10 +704,14 @@ const HTAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
+const ASTERISK = 0x2a;
 const COMMA = 0x2c;
 const SLASH = 0x2f;
 const DIGIT_0 = 0x30;
 const COLON = 0x3a;
+const QUESTION = 0x3f;
+const LEFT_BRACKET = 0x5b;
+const RIGHT_BRACKET = 0x5d;
 
 const CONTINUE_EXPECTATION = "100-continue";
 /** Int32 entries per block of field offsets: 8 KiB, about 40 typical heads. */
@@ -743,13 +744,15 @@ const FIELD_VALUE_CHAR = byteTable((byte) =>
   byte === HTAB || (byte >= 0x20 && byte <= 0x7e) || byte >= 0x80
 );
 /**
- * RFC 3986 §3.2.2-3.2.3: what a uri-host and port can be made of: unreserved, sub-delims,
- * "%" of pct-encoded, ":" and the IP-literal brackets. Not "@" (userinfo, RFC 9110 §4.2.4),
- * "/", whitespace, controls or bytes above 0x7E.
+ * RFC 3986 §3.2.2: reg-name and IPv4address bytes: unreserved, sub-delims and "%" of
+ * pct-encoded. Without ",": no DNS name has one, and "a,b" is what an intermediary makes of
+ * two Host lines, so it is refused rather than read as one odd name.
  */
-const AUTHORITY_CHAR = byteTable((byte) =>
-  isAlphaNumeric(byte) || "-._~!$&'()*+,;=%:[]".includes(chr(byte))
+const HOST_NAME_CHAR = byteTable((byte) =>
+  isAlphaNumeric(byte) || "-._~!$&'()*+;=%".includes(chr(byte))
 );
+/** RFC 3986 §3.2.2: inside an IP-literal's brackets (IPv6, IPvFuture, a zone ID). */
+const IP_LITERAL_CHAR = byteTable((byte) => HOST_NAME_CHAR[byte] === 1 || byte === COLON);
 
 function chr(byte: number): string {
   return String.fromCharCode(byte);
@@ -788,28 +791,25 @@ function matchesVersionPattern(byte: number, at: number): boolean {
 /**
  * RFC 9112 §3.2: which form the target [start, end) has, or a 400 when it has none.
  * origin-form starts with "/", asterisk-form is "*", absolute-form is an http or https URI
- * with an authority, authority-form is host ":" port.
+ * with an authority, authority-form is uri-host ":" port.
  */
 function targetForm(buf: Uint8Array, start: number, end: number): TargetForm {
   const first = buf[start];
   if (first === SLASH) return "origin";
-  if (first === 0x2a && end - start === 1) return "asterisk";
+  if (first === ASTERISK && end - start === 1) return "asterisk";
   const authorityStart = afterHttpScheme(buf, start, end);
   if (authorityStart !== -1) {
-    let i = authorityStart;
-    while (i < end && AUTHORITY_CHAR[buf[i]] === 1) i++;
-    // RFC 9110 §4.2.1: an http(s) URI with an empty host is invalid.
-    if (i === authorityStart || buf[authorityStart] === COLON) {
-      throw badRequest("absolute-form target without a host (RFC 9110 §4.2.1)");
+    let authorityEnd = authorityStart;
+    while (authorityEnd < end && buf[authorityEnd] !== SLASH && buf[authorityEnd] !== QUESTION) {
+      authorityEnd++;
     }
-    // The authority ends at the path or the query; anything else (userinfo "@", a
-    // fragment "#", a backslash) is refused.
-    if (i < end && buf[i] !== SLASH && buf[i] !== 0x3f) {
-      throw badRequest("absolute-form target has an invalid authority (RFC 9112 §3.2.2)");
+    // RFC 9110 §4.2.1: no empty host; §4.2.4: userinfo ("@") is refused, not parsed.
+    if (!isAuthority(buf, authorityStart, authorityEnd, false)) {
+      throw badRequest("absolute-form target has an invalid authority (RFC 9110 §4.2)");
     }
     return "absolute";
   }
-  if (isAuthorityForm(buf, start, end)) return "authority";
+  if (isAuthority(buf, start, end, true)) return "authority";
   throw badRequest("request-target is in none of the forms of RFC 9112 §3.2");
 }
 
@@ -820,19 +820,26 @@ function afterHttpScheme(buf: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
-/** RFC 9112 §3.2.3: authority-form = uri-host ":" port, with a non-empty host and port. */
-function isAuthorityForm(buf: Uint8Array, start: number, end: number): boolean {
-  let lastColon = -1;
-  for (let i = start; i < end; i++) {
-    const byte = buf[i];
-    if (AUTHORITY_CHAR[byte] !== 1) return false;
-    if (byte === COLON) lastColon = i;
+/**
+ * Whether [start, end) is uri-host [":" port] (RFC 3986 §3.2.2-3.2.3) with a non-empty host
+ * (RFC 9110 §4.2.1), and, if `portRequired` (authority-form, RFC 9112 §3.2.3), a port.
+ */
+function isAuthority(buf: Uint8Array, start: number, end: number, portRequired: boolean): boolean {
+  let i = start;
+  if (i < end && buf[i] === LEFT_BRACKET) {
+    i++;
+    while (i < end && IP_LITERAL_CHAR[buf[i]] === 1) i++;
+    if (i === start + 1 || i === end || buf[i] !== RIGHT_BRACKET) return false;
+    i++;
+  } else {
+    while (i < end && HOST_NAME_CHAR[buf[i]] === 1) i++;
+    if (i === start) return false;
   }
-  if (lastColon <= start || lastColon === end - 1) return false;
-  for (let i = lastColon + 1; i < end; i++) {
-    if (buf[i] < DIGIT_0 || buf[i] > DIGIT_0 + 9) return false;
-  }
-  return true;
+  if (i === end) return !portRequired;
+  if (buf[i] !== COLON) return false;
+  const portStart = ++i;
+  while (i < end && buf[i] >= DIGIT_0 && buf[i] <= DIGIT_0 + 9) i++;
+  return i === end && (!portRequired || i > portStart);
 }
 
 /** Whether bytes [start, end) are exactly `text` (ASCII, case-sensitive). */
