@@ -85,20 +85,28 @@ const FLAG_OPTIONS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
+/** The flag values once every option token has passed `checkOption`. */
+type FlagValues = ReturnType<
+  typeof parseArgs<{ options: typeof FLAG_OPTIONS; allowPositionals: true; strict: true }>
+>["values"];
+
 /** Parses argv strictly: an unknown flag or a bad value is a ConfigError. */
 export function parseCommandLine(args: readonly string[]): CommandLine {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: FLAG_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message.replace(/\.$/, "")}. See zhttp --help.`);
+  // parseArgs' strict mode has messages of several lines that refuse `--port -1` as
+  // "ambiguous"; so the tokens are checked here instead, each mistake in one sentence, and a
+  // value that starts with "-" reaches the value's own parser.
+  const parsed = parseArgs({
+    args: [...args],
+    options: FLAG_OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of parsed.tokens) {
+    if (token.kind === "option") checkOption(token);
   }
-  const { values, positionals } = parsed;
+  const values = parsed.values as FlagValues;
+  const positionals = parsed.positionals;
   if (values.help) return { action: "help" };
   if (values.version) return { action: "version" };
   if (positionals.length > 1) {
@@ -201,9 +209,7 @@ export function parseConfigFile(text: string, file: string): Settings {
         settings.drainMs = parseDurationSetting(value, where);
         break;
       case "maxBodySize":
-        settings.maxBodyBytes = typeof value === "number"
-          ? parseSize(String(value), where)
-          : parseSize(expectString(value, where), where);
+        settings.maxBodyBytes = parseSizeSetting(value, where);
         break;
       case "cors":
         settings.cors = expectBoolean(value, where);
@@ -356,9 +362,17 @@ function parseLogFormat(text: string, where: string): AccessLogFormat {
   return text;
 }
 
+/** A duration in zhttp.json: a number of milliseconds, or a string like "10s". */
 function parseDurationSetting(value: unknown, where: string): number {
   if (typeof value === "number") return parseDuration(`${value}ms`, where);
-  return parseDuration(expectString(value, where), where);
+  if (typeof value === "string") return parseDuration(value, where);
+  throw new ConfigError(`${where} must be a duration like "10s" or a number of milliseconds.`);
+}
+
+/** A size in zhttp.json: a number of bytes, or a string like "100MiB". */
+function parseSizeSetting(value: unknown, where: string): number {
+  if (typeof value === "number" || typeof value === "string") return parseSize(`${value}`, where);
+  throw new ConfigError(`${where} must be a size like "100MiB" or a number of bytes.`);
 }
 
 function expectString(value: unknown, where: string): string {
@@ -376,4 +390,28 @@ function expectNumberOrString(value: unknown, where: string): number | string {
 function expectBoolean(value: unknown, where: string): boolean {
   if (typeof value !== "boolean") throw new ConfigError(`${where} must be true or false.`);
   return value;
+}
+
+/**
+ * Refuses an unknown flag, a value flag without its value, a switch given a value. A value
+ * after a space that starts with "--" is taken for a forgotten value (`--port --cors`); "-1"
+ * is left for the value's parser to judge.
+ */
+function checkOption(
+  token: { rawName: string; name: string; value?: string; inlineValue?: boolean },
+): void {
+  const option = Object.hasOwn(FLAG_OPTIONS, token.name)
+    ? FLAG_OPTIONS[token.name as keyof typeof FLAG_OPTIONS]
+    : undefined;
+  if (option === undefined) {
+    throw new ConfigError(`unknown option ${token.rawName}; see zhttp --help for the options.`);
+  }
+  const forgotten = token.value === undefined ||
+    (!token.inlineValue && token.value.startsWith("--"));
+  if (option.type === "string" && forgotten) {
+    throw new ConfigError(`${token.rawName} needs a value; see zhttp --help.`);
+  }
+  if (option.type === "boolean" && token.value !== undefined) {
+    throw new ConfigError(`${token.rawName} is a switch and takes no value, not "${token.value}".`);
+  }
 }

@@ -43,10 +43,11 @@ export function planStartup(args: readonly string[], facts: StartupFacts): Start
   if (command.action !== "serve") return command;
   const paths = facts.os === "windows" ? path.win32 : path.posix;
 
+  const besideExecutable = facts.executable === null
+    ? null
+    : paths.join(paths.dirname(facts.executable), CONFIG_FILE_NAME);
   const candidates = [paths.join(facts.cwd, CONFIG_FILE_NAME)];
-  if (facts.executable !== null) {
-    candidates.push(paths.join(paths.dirname(facts.executable), CONFIG_FILE_NAME));
-  }
+  if (besideExecutable !== null) candidates.push(besideExecutable);
   let configFile: string | null = null;
   let fileSettings: Settings = {};
   for (const candidate of candidates) {
@@ -67,9 +68,10 @@ export function planStartup(args: readonly string[], facts: StartupFacts): Start
   if (!isDirectory) throw new ConfigError(`this is a file, not a folder to serve: ${root}`);
 
   const config = resolveConfig({ file: fileSettings, flags: command.settings, root });
-  // The program and its settings are never content, even when they sit in the served folder.
-  const hiddenFiles = [...candidates.filter((file) => file === configFile)];
-  if (facts.executable !== null) hiddenFiles.push(facts.executable);
+  // The program and its settings are never content, even when they sit in the served folder:
+  // the file in use, and the one beside the program even when the working folder's won.
+  const hiddenFiles = [...new Set([configFile, facts.executable, besideExecutable])]
+    .filter((file): file is string => file !== null);
   return { action: "serve", config, configFile, hiddenFiles };
 }
 
@@ -110,12 +112,21 @@ function listenError(error: unknown, host: string, port: number, chosen: boolean
     );
   }
   if (error instanceof Deno.errors.PermissionDenied) {
+    // Below 1024 it is the privileged range; above, Windows refuses ports it has reserved
+    // (`netsh int ipv4 show excludedportrange`), where the hint about 1024 would mislead.
     return new ConfigError(
-      `not allowed to listen on port ${port} (ports below 1024 need administrator rights); use --port 8080.`,
+      port < 1024
+        ? `not allowed to listen on port ${port} (ports below 1024 need administrator rights); use --port 8080.`
+        : `not allowed to listen on port ${port} (the system may reserve it); choose another with --port.`,
     );
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return new ConfigError(`${host} is not an address of this computer; try --host 127.0.0.1.`);
+  }
+  // A host name that does not resolve ("failed to lookup address information") comes as a
+  // plain Error, not one of Deno.errors; a bug of ours would be a TypeError or the like.
+  if (error instanceof Error && error.constructor === Error) {
+    return new ConfigError(`cannot listen on ${host}: ${error.message}; try --host 127.0.0.1.`);
   }
   return error;
 }

@@ -1,0 +1,38 @@
+/**
+ * `deno task start` and `dev` run zhttp with exactly the permissions of the compiled binary,
+ * so a permission the binary lacks fails in development too, not first in a user's hands.
+ */
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+import { SERVER_PERMISSIONS } from "../scripts/permissions.ts";
+
+/** The `deno run` flags of a task, and what follows them: the script and its arguments. */
+function runFlags(task: string): { flags: string[]; script: string[] } {
+  const words = task.trim().split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ["deno", "run"], `not a deno run task: ${task}`);
+  const script = words.findIndex((word, at) => at >= 2 && !word.startsWith("-"));
+  assert.ok(script > 0, `no script in: ${task}`);
+  return { flags: words.slice(2, script), script: words.slice(script) };
+}
+
+const taskCases: { task: "start" | "dev"; otherFlags: string[] }[] = [
+  { task: "start", otherFlags: [] },
+  { task: "dev", otherFlags: ["--watch"] },
+];
+
+for (const { task, otherFlags } of taskCases) {
+  Deno.test(`deno.json "${task}" task runs main.ts with exactly SERVER_PERMISSIONS`, () => {
+    const { flags, script } = runFlags(denoJson.tasks[task]);
+    const permissions = flags.filter((flag) => !otherFlags.includes(flag));
+    assert.deepEqual(permissions.toSorted(), [...SERVER_PERMISSIONS].toSorted());
+    assert.deepEqual(flags.filter((flag) => otherFlags.includes(flag)), otherFlags);
+    assert.deepEqual(script, ["main.ts", "static"]);
+  });
+}
+
+Deno.test("SERVER_PERMISSIONS names the programs and system calls it allows", () => {
+  // net and read stay open: the user picks the port and the folder at run time.
+  for (const flag of SERVER_PERMISSIONS) {
+    assert.match(flag, /^--allow-(net|read|sys=[\w,]+|run=[\w,.-]+)$/, `too broad: ${flag}`);
+  }
+});
