@@ -6,7 +6,10 @@
  *
  * A file modified within the same clock tick as our read could keep its mtime, so a version
  * is only cached once it is older than MTIME_SETTLE_MS when read (the "racy git" rule): any
- * later write is then bound to change the mtime.
+ * later write is then bound to change the mtime. The mtime can also be set back on purpose
+ * (`cp -p`, `touch -d`, tar, `rsync -t`), so a same-size rewrite may keep size, mtime and
+ * inode; only the ctime, which no program can set, still differs, and the same rule is
+ * applied to it.
  */
 
 /** The version of a file, as a stat reports it: what must not change for a hit. */
@@ -41,8 +44,9 @@ export const DEFAULT_FILE_CACHE_LIMITS: Readonly<FileCacheLimits> = {
 };
 
 /**
- * The coarsest mtime granularity among the file systems we may serve from (FAT: 2 s). A
- * version whose mtime is at least this old when read cannot be rewritten unnoticed.
+ * The coarsest timestamp granularity among the file systems we may serve from (FAT: 2 s;
+ * ext4 with 128-byte inodes: 1 s). A version whose mtime and ctime are at least this old
+ * when read cannot be rewritten unnoticed.
  */
 export const MTIME_SETTLE_MS = 2000;
 
@@ -75,16 +79,17 @@ export class FileCache {
   }
 
   /**
-   * Keeps `file` if it is small enough and settled (its mtime at least MTIME_SETTLE_MS older
-   * than `readAtMs`, when it was read). Returns whether it was kept.
+   * Keeps `file` if it is small enough and settled (its mtime and ctime at least
+   * MTIME_SETTLE_MS older than `readAtMs`, when it was read). Returns whether it was kept.
    */
   store(path: string, file: CachedFile, readAtMs: number): boolean {
     const size = file.bytes.length;
     if (size > this.limits.maxFileBytes || size > this.limits.maxTotalBytes) return false;
     // Without an mtime and an inode a version cannot be told from the next one.
-    const { mtimeMs, ino } = file.identity;
+    const { mtimeMs, ctimeMs, ino } = file.identity;
     if (!Number.isFinite(mtimeMs) || ino === null) return false;
-    if (mtimeMs > readAtMs - MTIME_SETTLE_MS) return false;
+    const settledBefore = readAtMs - MTIME_SETTLE_MS;
+    if (mtimeMs > settledBefore || ctimeMs > settledBefore) return false;
     this.delete(path);
     this.#entries.set(path, file);
     this.#totalBytes += size;

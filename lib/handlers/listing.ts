@@ -105,11 +105,18 @@ export function formatSize(bytes: number): string {
   const units = ["KiB", "MiB", "GiB", "TiB"];
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // The unit is chosen after rounding, so 1023.9 KiB reads "1.0 MiB", not "1024 KiB".
+  while (roundForDisplay(value) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  const shown = roundForDisplay(value);
+  return `${shown < 10 ? shown.toFixed(1) : shown} ${units[unit]}`;
+}
+
+/** One decimal below 10, whole numbers from 10 on. */
+function roundForDisplay(value: number): number {
+  return value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
 }
 
 /** `2026-11-26 08:35` in UTC: sortable, unambiguous, the same on every server. */

@@ -94,7 +94,12 @@ class StaticFiles {
     this.#flavour = options.flavour ?? path;
     this.#root = this.#flavour.resolve(options.root);
     this.#realRoot = Deno.realPathSync(this.#root);
-    this.#hidden = new Set((options.hiddenFiles ?? []).map((file) => this.#comparable(file)));
+    // Compared with real paths, so kept in both spellings: a hidden file named through a
+    // symlinked folder is still hidden when the root is given by its real path.
+    this.#hidden = new Set(
+      (options.hiddenFiles ?? []).flatMap((file) => [file, realPathOr(file)])
+        .map((file) => this.#comparable(file)),
+    );
     this.#cache = new FileCache(options.fileCache);
   }
 
@@ -164,8 +169,7 @@ class StaticFiles {
     const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, {
       showDotfiles: this.#options.showDotfiles,
     });
-    if (!probe.ok) return false;
-    return !this.#hidden.has(this.#comparable(this.#flavour.join(dirPath, name)));
+    return probe.ok && this.#allowedRealPath(this.#flavour.join(dirPath, name));
   }
 
   /**
@@ -383,6 +387,15 @@ class StaticFiles {
   #comparable(file: string): string {
     const resolved = this.#flavour.resolve(file);
     return this.#flavour === path.win32 ? resolved.toLowerCase() : resolved;
+  }
+}
+
+/** The real path of `file` (symlinks resolved), or `file` itself when it cannot be had. */
+function realPathOr(file: string): string {
+  try {
+    return Deno.realPathSync(file);
+  } catch {
+    return file;
   }
 }
 
