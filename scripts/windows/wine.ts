@@ -52,8 +52,10 @@ export interface WindowsDenoOptions {
 
 /** A running deno.exe. Dispose of it (or call `close()`) in a `finally`. */
 export interface WindowsDeno extends AsyncDisposable {
-  /** The tmux session (on the `zhttp-wine` tmux socket) that owns the console. */
+  /** The tmux session that owns the console. */
   readonly session: string;
+  /** The run's own tmux server: `tmux -S <tmuxSocket> attach` shows the console live. */
+  readonly tmuxSocket: string;
   /** The console's raw bytes, escape sequences included. */
   readonly logPath: string;
   /** Host PIDs of enter.sh, unshare and the namespace's init (the latter two once known). */
@@ -92,6 +94,7 @@ export async function startWindowsDeno(options: WindowsDenoOptions): Promise<Win
   const run = new WineRun(session, runDir);
   try {
     await tmux(
+      run.tmuxSocket,
       "new-session",
       "-d",
       "-s",
@@ -103,9 +106,12 @@ export async function startWindowsDeno(options: WindowsDenoOptions): Promise<Win
       ENTER_SCRIPT,
       ...enterArguments(options, runDir),
     );
-    const panePid = Number(await tmux("display-message", "-p", "-t", session, "#{pane_pid}"));
+    const [serverPid, panePid] = (
+      await tmux(run.tmuxSocket, "display-message", "-p", "-t", session, "#{pid} #{pane_pid}")
+    ).split(" ").map(Number);
+    run.tmuxServer = { pid: serverPid, startTime: startTimeOf(serverPid) };
     run.pane = { pid: panePid, startTime: startTimeOf(panePid) };
-    await tmux("pipe-pane", "-O", "-t", session, `exec cat >> '${run.logPath}'`);
+    await tmux(run.tmuxSocket, "pipe-pane", "-O", "-t", session, `exec cat >> '${run.logPath}'`);
     await Deno.writeTextFile(join(runDir, LOG_ATTACHED_FILE), "");
   } catch (error) {
     await run.close();
@@ -118,7 +124,10 @@ const decoder = new TextDecoder();
 const SCRIPTS_DIR = fileURLToPath(new URL(".", import.meta.url));
 const SETUP_SCRIPT = join(SCRIPTS_DIR, "setup.sh");
 const ENTER_SCRIPT = join(SCRIPTS_DIR, "enter.sh");
-const TMUX_SOCKET = "zhttp-wine";
+// Each run has its own tmux server, with its socket in the run's folder. A shared server
+// exits when its last session ends, and a run started meanwhile failed with "server exited
+// unexpectedly" (or lost its session): runs must not share that lifetime.
+const TMUX_SOCKET_FILE = "tmux.sock";
 // Wide enough that Wine's console does not wrap the lines a test waits for.
 const CONSOLE_COLUMNS = 250;
 const CONSOLE_ROWS = 50;
@@ -167,11 +176,14 @@ function enterArguments(options: WindowsDenoOptions, runDir: string): string[] {
 
 class WineRun implements WindowsDeno {
   readonly logPath: string;
+  readonly tmuxSocket: string;
   pane: OwnedProcess | undefined;
+  tmuxServer: OwnedProcess | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(readonly session: string, readonly runDir: string) {
     this.logPath = join(runDir, "console.log");
+    this.tmuxSocket = join(runDir, TMUX_SOCKET_FILE);
   }
 
   async pids(): Promise<number[]> {
@@ -206,7 +218,7 @@ class WineRun implements WindowsDeno {
   }
 
   async interrupt(): Promise<void> {
-    await tmux("send-keys", "-t", this.session, "C-c");
+    await tmux(this.tmuxSocket, "send-keys", "-t", this.session, "C-c");
   }
 
   async waitForExit({ timeoutMs = DEFAULT_WAIT_MS } = {}): Promise<number> {
@@ -243,9 +255,10 @@ class WineRun implements WindowsDeno {
     const init = namespacePids[0];
     if (init !== undefined) killIfSame(init, "SIGKILL");
     // Ends enter.sh (and unshare, whose --kill-child takes the namespace along) if the run
-    // had not got that far.
-    await tmux("kill-session", "-t", this.session).catch(() => {});
-    const owned = [...(this.pane ? [this.pane] : []), ...namespacePids];
+    // had not got that far, and the run's tmux server with it.
+    await tmux(this.tmuxSocket, "kill-server").catch(() => {});
+    const owned = [this.pane, this.tmuxServer, ...namespacePids]
+      .filter((process) => process !== undefined);
     if (!(await waitUntilGone(owned, END_GRACE_MS))) {
       for (const process of owned) killIfSame(process, "SIGKILL");
       if (!(await waitUntilGone(owned, END_GRACE_MS))) {
@@ -320,9 +333,9 @@ async function waitUntilGone(processes: OwnedProcess[], timeoutMs: number): Prom
   return true;
 }
 
-async function tmux(...args: string[]): Promise<string> {
+async function tmux(socket: string, ...args: string[]): Promise<string> {
   const { success, stdout, stderr } = await new Deno.Command("tmux", {
-    args: ["-L", TMUX_SOCKET, ...args],
+    args: ["-S", socket, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -1,0 +1,114 @@
+/**
+ * zhttp as a Windows user runs it: the real deno.exe under Wine, `deno run` with the
+ * binary's permissions, serving `C:\site` with the root as its working folder. Requests
+ * come from Linux over 127.0.0.1, byte for byte as written, each on its own connection and
+ * each with a deadline, so a server that hangs on a request fails the test instead of
+ * stalling the run.
+ */
+import assert from "node:assert/strict";
+import { SERVER_PERMISSIONS } from "../../scripts/permissions.ts";
+import { startWindowsDeno, type WindowsDeno } from "../../scripts/windows/wine.ts";
+import { RawConnection, type RawResponse } from "../support/raw_http.ts";
+import { type FixtureSite, WINDOWS_ROOT } from "./fixture_site.ts";
+
+/** main.ts as deno.exe sees it: the repository is mounted at C:\zhttp. */
+export const WINDOWS_MAIN = "C:\\zhttp\\main.ts";
+
+/**
+ * How long one request may take before the server counts as hung. Generous: an answer
+ * under Wine takes milliseconds; a device name that reached a file call never answers.
+ */
+export const ANSWER_DEADLINE_MS = 30_000;
+
+export interface ZhttpOnWindows extends AsyncDisposable {
+  /** The console, exit code and Ctrl+C of the deno.exe process. */
+  readonly deno: WindowsDeno;
+  readonly port: number;
+  /** One request on a fresh connection: `GET path` unless `method` says otherwise. */
+  request(path: string, options?: RequestOptions): Promise<RawResponse>;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+}
+
+/** The banner's "Local" line, which carries the port picked for `--port 0`. */
+const BANNER_PORT = /Local\s+http:\/\/localhost:(\d+)\//;
+
+const encoder = new TextEncoder();
+
+/** Starts `deno.exe run <SERVER_PERMISSIONS> C:\zhttp\main.ts C:\site --port 0 --quiet`. */
+export async function startZhttpOnWindows(
+  site: FixtureSite,
+  extraFlags: readonly string[] = [],
+): Promise<ZhttpOnWindows> {
+  const deno = await startWindowsDeno({
+    args: [
+      "run",
+      ...SERVER_PERMISSIONS,
+      WINDOWS_MAIN,
+      WINDOWS_ROOT,
+      "--port",
+      "0",
+      "--quiet",
+      ...extraFlags,
+    ],
+    mounts: site.mounts,
+    // As when a user runs zhttp from the folder itself: zhttp.json there is found, and so
+    // it sits inside the root, where it must stay hidden.
+    cwd: WINDOWS_ROOT,
+  });
+  let port: number;
+  try {
+    port = Number((await deno.waitForOutput(BANNER_PORT))[1]);
+  } catch (error) {
+    await deno.close();
+    throw error;
+  }
+  return {
+    deno,
+    port,
+    request: (path, options) => requestWithDeadline(port, path, options),
+    [Symbol.asyncDispose]: () => deno.close(),
+  };
+}
+
+/**
+ * Asserts that no secret reached the client: neither the secret token (in every file
+ * outside the root, and in the root's dotfiles) nor any other of `forbidden`, in the
+ * header values or the body.
+ */
+export function assertNothingLeaked(
+  response: RawResponse,
+  forbidden: readonly string[],
+): void {
+  const seen = response.headers.map(([, value]) => value).join("\n") + "\n" + response.text();
+  for (const secret of forbidden) {
+    assert.ok(!seen.includes(secret), `the response holds ${JSON.stringify(secret)}:\n${seen}`);
+  }
+}
+
+/** Sends raw `METHOD path HTTP/1.1` (path bytes untouched) and reads one response. */
+async function requestWithDeadline(
+  port: number,
+  path: string,
+  { method = "GET", headers = {} }: RequestOptions = {},
+): Promise<RawResponse> {
+  const fields = Object.entries({ Host: "127.0.0.1", Connection: "close", ...headers })
+    .map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  using connection = await RawConnection.open(port);
+  await connection.send(encoder.encode(`${method} ${path} HTTP/1.1\r\n${fields}\r\n`));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${method} ${path}: no answer within ${ANSWER_DEADLINE_MS} ms`));
+      connection.close();
+    }, ANSWER_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([connection.response(method === "HEAD"), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
