@@ -89,12 +89,13 @@ export async function main(args: readonly string[]): Promise<number> {
     },
   );
   await server.finished;
-  removeListeners();
   if (stopping !== null) {
     const { forced } = await stopping;
     console.log(forced === 0 ? "stopped" : `stopped (${plural(forced, "request")} cut off)`);
   }
   await flushLogs();
+  // Removed last: a Ctrl+C while the log drains still means "quit now", not a default kill.
+  removeListeners();
   return 0;
 }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import { HELP_TEXT } from "../lib/help.ts";
-import { SERVER_PERMISSIONS } from "../scripts/permissions.ts";
+import { serverPermissions } from "../scripts/permissions.ts";
 import { request } from "./support/raw_http.ts";
 import { ZhttpProcess } from "./support/zhttp_process.ts";
 
@@ -23,7 +23,7 @@ const decoder = new TextDecoder();
  */
 async function runToExit(args: string[], cwd = REPO) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SERVER_PERMISSIONS, MAIN, ...args],
+    args: ["run", "--quiet", ...serverPermissions(Deno.build.os), MAIN, ...args],
     cwd,
     stdin: "null",
     env: { NO_COLOR: "1" },

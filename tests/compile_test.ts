@@ -26,7 +26,7 @@ import {
   IMAGE_SUBSYSTEM_WINDOWS_CUI,
   readCompiledWindowsBinary,
 } from "../scripts/compile/payload.ts";
-import { SERVER_PERMISSIONS } from "../scripts/permissions.ts";
+import { serverPermissions } from "../scripts/permissions.ts";
 import { VERSION } from "../lib/version.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -98,7 +98,7 @@ function asDenoStoresThem(flags: readonly string[]): Record<string, unknown> {
   return stored;
 }
 
-Deno.test("compile: the Windows binary has exactly SERVER_PERMISSIONS, a console and every module main.ts needs", async (t) => {
+Deno.test("compile: the Windows binary has exactly the Windows permissions, a console and every module main.ts needs", async (t) => {
   const standIn = await standInDenoExe();
   const outDir = await Deno.makeTempDir({ prefix: "zhttp-compile-" });
   try {
@@ -109,10 +109,10 @@ Deno.test("compile: the Windows binary has exactly SERVER_PERMISSIONS, a console
     const binary = readCompiledWindowsBinary(exe);
     const graph = await moduleGraphOfMain();
 
-    await t.step("permissions are exactly SERVER_PERMISSIONS, with prompts off", () => {
+    await t.step('permissions are exactly serverPermissions("windows"), prompts off', () => {
       assert.deepEqual(
         binary.metadata.permissions,
-        asDenoStoresThem([...SERVER_PERMISSIONS, "--no-prompt"]),
+        asDenoStoresThem([...serverPermissions("windows"), "--no-prompt"]),
       );
       assert.equal(binary.metadata.permissions.prompt, false);
     });
@@ -252,13 +252,13 @@ Deno.test("parseCompileArgs() reads --target and --out-dir, and refuses anything
   }
 });
 
-Deno.test("denoCompileArgs() passes SERVER_PERMISSIONS and --no-prompt, and keeps the console", () => {
+Deno.test("denoCompileArgs() passes the target OS permissions and --no-prompt, keeps the console", () => {
   for (const target of Object.values(TARGETS)) {
     const args = denoCompileArgs(target, `/out/${target.fileName}`);
     assert.equal(args[0], "compile");
     assert.equal(args.at(-1), "main.ts");
     assert.ok(args.includes("--no-prompt"));
-    for (const flag of SERVER_PERMISSIONS) assert.ok(args.includes(flag), flag);
+    for (const flag of serverPermissions(target.name)) assert.ok(args.includes(flag), flag);
     assert.equal(args[args.indexOf("--target") + 1], target.triple);
     assert.equal(args[args.indexOf("--output") + 1], `/out/${target.fileName}`);
     assert.ok(!args.includes("--no-terminal"));

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { SERVER_PERMISSIONS } from "../scripts/permissions.ts";
+import { serverPermissions, TASK_PERMISSIONS } from "../scripts/permissions.ts";
 
 /** The `deno run` flags of a task, and what follows them: the script and its arguments. */
 function runFlags(task: string): { flags: string[]; script: string[] } {
@@ -21,18 +21,31 @@ const taskCases: { task: "start" | "dev"; otherFlags: string[] }[] = [
 ];
 
 for (const { task, otherFlags } of taskCases) {
-  Deno.test(`deno.json "${task}" task runs main.ts with exactly SERVER_PERMISSIONS`, () => {
+  Deno.test(`deno.json "${task}" task runs main.ts with exactly TASK_PERMISSIONS`, () => {
     const { flags, script } = runFlags(denoJson.tasks[task]);
     const permissions = flags.filter((flag) => !otherFlags.includes(flag));
-    assert.deepEqual(permissions.toSorted(), [...SERVER_PERMISSIONS].toSorted());
+    assert.deepEqual(permissions.toSorted(), [...TASK_PERMISSIONS].toSorted());
     assert.deepEqual(flags.filter((flag) => otherFlags.includes(flag)), otherFlags);
     assert.deepEqual(script, ["main.ts", "static"]);
   });
 }
 
-Deno.test("SERVER_PERMISSIONS names the programs and system calls it allows", () => {
+Deno.test("serverPermissions() names the programs and system calls it allows", () => {
   // net and read stay open: the user picks the port and the folder at run time.
-  for (const flag of SERVER_PERMISSIONS) {
-    assert.match(flag, /^--allow-(net|read|sys=[\w,]+|run=[\w,.-]+)$/, `too broad: ${flag}`);
+  for (const os of ["linux", "darwin", "windows"] as const) {
+    for (const flag of serverPermissions(os)) {
+      assert.match(flag, /^--allow-(net|read|sys=[\w,]+|run=[\w.-]+)$/, `too broad: ${flag}`);
+    }
+  }
+});
+
+Deno.test("TASK_PERMISSIONS are the binary's, with every OS's browser opener", () => {
+  const withoutRun = (flags: readonly string[]) =>
+    flags.filter((f) => !f.startsWith("--allow-run"));
+  assert.deepEqual(withoutRun(TASK_PERMISSIONS), withoutRun(serverPermissions("linux")));
+  const runs = TASK_PERMISSIONS.find((f) => f.startsWith("--allow-run="))!.split("=")[1].split(",");
+  for (const os of ["linux", "darwin", "windows"] as const) {
+    const [binaryRun] = serverPermissions(os).filter((f) => f.startsWith("--allow-run="));
+    assert.ok(runs.includes(binaryRun.split("=")[1]), os);
   }
 });

@@ -126,6 +126,8 @@ class StaticFiles {
       return this.#answerFsError(error, res);
     }
     if (info.isDirectory) {
+      // Checked before the redirect too, so a link to a folder outside is not even named.
+      if (!this.#allowedRealPath(fsPath)) return this.#notFound(res);
       if (!decision.trailingSlash) return redirectToFolder(req, res, decision.segments);
       return await this.#serveFolder(req, res, fsPath, decision.segments);
     }
@@ -142,7 +144,6 @@ class StaticFiles {
     dirPath: string,
     segments: readonly string[],
   ): Promise<void> {
-    if (!this.#allowedRealPath(dirPath)) return this.#notFound(res);
     const indexPath = this.#flavour.join(dirPath, INDEX_FILE);
     let indexInfo: Deno.FileInfo | null = null;
     try {
@@ -183,18 +184,7 @@ class StaticFiles {
     if (cached !== undefined) return fromCache(cached, fsPath);
     if (!this.#allowedRealPath(fsPath)) return null;
 
-    const mtimeMs = identity.mtimeMs;
-    if (info.size > this.#cache.limits.maxFileBytes) {
-      return {
-        size: info.size,
-        etag: weakEtag({ size: info.size, mtimeMs }),
-        lastModified: formatHttpDate(mtimeMs),
-        lastModifiedMs: mtimeMs,
-        contentType: mediaTypeFor(fsPath),
-        bytes: null,
-        path: fsPath,
-      };
-    }
+    if (info.size > this.#cache.limits.maxFileBytes) return streamedFile(fsPath, info);
     const read = readSmallFile(fsPath);
     if (read === null) return null;
     const cachedFile: CachedFile = {
@@ -221,7 +211,29 @@ class StaticFiles {
     return isInsideRoot(this.#realRoot, real, this.#flavour);
   }
 
+  /**
+   * Answers with a file. A streamed file is opened first and described by the stat of the
+   * open handle, so the headers (length, ETag) are those of exactly the bytes sent, even if
+   * the file is replaced meanwhile.
+   */
   async #sendFile(req: HttpRequest, res: ResponseWriter, file: FileToSend): Promise<void> {
+    if (file.bytes !== null) return await this.#answerWith(req, res, file, null);
+    const handle = await Deno.open(file.path, { read: true });
+    try {
+      const opened = streamedFile(file.path, await handle.stat());
+      await this.#answerWith(req, res, opened, handle);
+    } finally {
+      handle.close();
+    }
+  }
+
+  /** Preconditions, ranges, then the body: from `file.bytes`, or read from `handle`. */
+  async #answerWith(
+    req: HttpRequest,
+    res: ResponseWriter,
+    file: FileToSend,
+    handle: Deno.FsFile | null,
+  ): Promise<void> {
     const headers = req.headers;
     const validators = { etag: file.etag, lastModifiedMs: file.lastModifiedMs };
     res.setHeader("ETag", file.etag);
@@ -256,33 +268,33 @@ class StaticFiles {
     res.setHeader("Content-Type", file.contentType);
     const head = req.method === "HEAD";
     if (decision.kind === "full") {
-      return await this.#sendBody(res, file, [{ start: 0, end: file.size - 1 }], head);
+      return await this.#sendBody(res, file, handle, { start: 0, end: file.size - 1 }, head);
     }
     res.status = 206;
     if (decision.ranges.length === 1) {
       res.setHeader("Content-Range", contentRange(decision.ranges[0], file.size));
-      return await this.#sendBody(res, file, decision.ranges, head);
+      return await this.#sendBody(res, file, handle, decision.ranges[0], head);
     }
-    await this.#sendMultipart(res, file, decision.ranges);
+    await this.#sendMultipart(res, file, handle, decision.ranges);
   }
 
-  /** Sends `ranges` (one, or the whole file) of `file` as the body. */
+  /** Sends one range (or the whole file) of `file` as the body. */
   async #sendBody(
     res: ResponseWriter,
     file: FileToSend,
-    ranges: readonly ByteRange[],
+    handle: Deno.FsFile | null,
+    { start, end }: ByteRange,
     head: boolean,
   ): Promise<void> {
-    const { start, end } = ranges[0];
     if (head) {
       res.setHeader("Content-Length", Math.max(0, end - start + 1));
       res.end();
-    } else if (file.bytes !== null) {
+    } else if (handle === null) {
       // In memory: the head and the body leave in one write.
-      res.end(file.bytes.subarray(start, end + 1));
+      res.end(file.bytes!.subarray(start, end + 1));
     } else {
       res.setHeader("Content-Length", end - start + 1);
-      await this.#stream(res, file.path, [{ start, end }]);
+      await this.#stream(res, handle, { start, end });
       res.end();
     }
   }
@@ -290,6 +302,7 @@ class StaticFiles {
   async #sendMultipart(
     res: ResponseWriter,
     file: FileToSend,
+    handle: Deno.FsFile | null,
     ranges: readonly ByteRange[],
   ): Promise<void> {
     const boundary = crypto.randomUUID().replaceAll("-", "");
@@ -298,10 +311,10 @@ class StaticFiles {
     res.setHeader("Content-Length", framing.length);
     for (const part of framing.parts) {
       await res.write(part.head);
-      if (file.bytes !== null) {
-        await res.write(file.bytes.subarray(part.range.start, part.range.end + 1));
+      if (handle === null) {
+        await res.write(file.bytes!.subarray(part.range.start, part.range.end + 1));
       } else {
-        await this.#stream(res, file.path, [part.range]);
+        await this.#stream(res, handle, part.range);
       }
     }
     await res.write(framing.tail);
@@ -309,28 +322,24 @@ class StaticFiles {
   }
 
   /**
-   * Streams byte ranges of the file at `fsPath` through one pooled chunk buffer. Each write
-   * is awaited: that is the backpressure, so a slow client holds one chunk, not the file.
-   * The file is closed on every path, including a client that leaves mid-download.
+   * Streams a byte range of an open file through one pooled chunk buffer. Each write is
+   * awaited: that is the backpressure, so a slow client holds one chunk, not the file. The
+   * caller closes the file on every path, including a client that leaves mid-download.
    */
-  async #stream(res: ResponseWriter, fsPath: string, ranges: readonly ByteRange[]): Promise<void> {
+  async #stream(res: ResponseWriter, file: Deno.FsFile, { start, end }: ByteRange): Promise<void> {
     const chunk = this.#chunkPool.pop() ?? new Uint8Array(STREAM_CHUNK_BYTES);
-    const file = await Deno.open(fsPath, { read: true });
     try {
-      for (const { start, end } of ranges) {
-        if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-        let remaining = end - start + 1;
-        while (remaining > 0) {
-          const read = await file.read(chunk.subarray(0, Math.min(chunk.length, remaining)));
-          // The file shrank since its stat: the promised length cannot be met, and the
-          // connection will close rather than send a short body silently.
-          if (read === null) throw new Error(`${fsPath} shrank while it was being sent`);
-          await res.write(chunk.subarray(0, read));
-          remaining -= read;
-        }
+      await file.seek(start, Deno.SeekMode.Start);
+      let remaining = end - start + 1;
+      while (remaining > 0) {
+        const read = await file.read(chunk.subarray(0, Math.min(chunk.length, remaining)));
+        // The file shrank while being sent: the promised length cannot be met, and the
+        // connection will close rather than end a short body silently.
+        if (read === null) throw new Error("a file shrank while it was being sent");
+        await res.write(chunk.subarray(0, read));
+        remaining -= read;
       }
     } finally {
-      file.close();
       this.#chunkPool.push(chunk);
     }
   }
@@ -397,6 +406,20 @@ function realPathOr(file: string): string {
   } catch {
     return file;
   }
+}
+
+/** A file too large for the cache, described by `info`: streamed from disk. */
+function streamedFile(fsPath: string, info: Deno.FileInfo): FileToSend {
+  const mtimeMs = identityOf(info).mtimeMs;
+  return {
+    size: info.size,
+    etag: weakEtag({ size: info.size, mtimeMs }),
+    lastModified: formatHttpDate(mtimeMs),
+    lastModifiedMs: mtimeMs,
+    contentType: mediaTypeFor(fsPath),
+    bytes: null,
+    path: fsPath,
+  };
 }
 
 function fromCache(file: CachedFile, fsPath: string): FileToSend {

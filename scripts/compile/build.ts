@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { SERVER_PERMISSIONS } from "../permissions.ts";
+import { serverPermissions } from "../permissions.ts";
 
 /** The platforms zhttp ships a binary for, by the name `--target` takes. */
 export type TargetName = "windows" | "linux";
@@ -86,7 +86,7 @@ export function denoCompileArgs(target: Target, output: string): string[] {
     "--frozen",
     // A binary nobody watches must not stop to ask: a missing permission throws instead.
     "--no-prompt",
-    ...SERVER_PERMISSIONS,
+    ...serverPermissions(target.name),
     // Only what main.ts reaches: fast-check and its dependencies are for the tests.
     "--exclude-unused-npm",
     // No --no-terminal: the console is where the user reads the URL and presses Ctrl+C.

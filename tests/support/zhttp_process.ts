@@ -2,7 +2,7 @@
  * Runs main.ts as a real process, with exactly the permissions the compiled binary has, and
  * reads its console: the port from the banner, and everything it prints.
  */
-import { SERVER_PERMISSIONS } from "../../scripts/permissions.ts";
+import { serverPermissions } from "../../scripts/permissions.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -22,7 +22,7 @@ export class ZhttpProcess {
   /** Starts zhttp with `args`, and with `cwd` as its working folder. */
   static start(args: readonly string[], options: { cwd?: string } = {}): ZhttpProcess {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...SERVER_PERMISSIONS, MAIN, ...args],
+      args: ["run", ...serverPermissions(Deno.build.os), MAIN, ...args],
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",

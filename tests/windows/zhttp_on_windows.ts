@@ -6,7 +6,7 @@
  * stalling the run.
  */
 import assert from "node:assert/strict";
-import { SERVER_PERMISSIONS } from "../../scripts/permissions.ts";
+import { serverPermissions } from "../../scripts/permissions.ts";
 import { startWindowsDeno, type WindowsDeno } from "../../scripts/windows/wine.ts";
 import { RawConnection, type RawResponse } from "../support/raw_http.ts";
 import { type FixtureSite, WINDOWS_ROOT } from "./fixture_site.ts";
@@ -38,7 +38,7 @@ const BANNER_PORT = /Local\s+http:\/\/localhost:(\d+)\//;
 
 const encoder = new TextEncoder();
 
-/** Starts `deno.exe run <SERVER_PERMISSIONS> C:\zhttp\main.ts C:\site --port 0 --quiet`. */
+/** Starts `deno.exe run <serverPermissions("windows")> C:\zhttp\main.ts C:\site --port 0 --quiet`. */
 export async function startZhttpOnWindows(
   site: FixtureSite,
   extraFlags: readonly string[] = [],
@@ -46,7 +46,7 @@ export async function startZhttpOnWindows(
   const deno = await startWindowsDeno({
     args: [
       "run",
-      ...SERVER_PERMISSIONS,
+      ...serverPermissions("windows"),
       WINDOWS_MAIN,
       WINDOWS_ROOT,
       "--port",
