@@ -1,0 +1,65 @@
+/**
+ * One large download with curl on the client core, while the server's resident memory is
+ * sampled: the cost of a download must not grow with the file (DESIGN.md, "Memory is
+ * bounded per connection").
+ */
+import { sampleRssPeak } from "./process_stats.ts";
+import { CLIENT_CORE } from "./wrk.ts";
+
+/** How often the server's VmRSS is read during a download. */
+export const RSS_SAMPLE_INTERVAL_MS = 20;
+/** A download slower than this has hung (1 GiB at 10 MB/s would still make it). */
+export const DOWNLOAD_TIMEOUT_SECONDS = 120;
+
+export interface DownloadRun {
+  curl: string;
+  taskset: string;
+  url: string;
+  /** The server's pid, whose process tree is sampled. */
+  serverPid: number;
+  expectedBytes: number;
+  /** Aborts the download (Ctrl+C). */
+  signal: AbortSignal;
+}
+
+export interface DownloadResult {
+  bytesPerSecond: number;
+  /** Highest resident memory of the server's process tree during the download. */
+  peakRssBytes: number;
+}
+
+export async function runDownload(run: DownloadRun): Promise<DownloadResult> {
+  const sampler = sampleRssPeak(run.serverPid, RSS_SAMPLE_INTERVAL_MS);
+  let output: Deno.CommandOutput;
+  let peakRssBytes: number;
+  try {
+    output = await new Deno.Command(run.taskset, {
+      args: [
+        "-c",
+        String(CLIENT_CORE),
+        run.curl,
+        "-s",
+        "-o",
+        "/dev/null",
+        "--max-time",
+        String(DOWNLOAD_TIMEOUT_SECONDS),
+        "-w",
+        "%{speed_download} %{size_download} %{http_code}",
+        run.url,
+      ],
+      stdin: "null",
+      signal: run.signal,
+    }).output();
+  } finally {
+    peakRssBytes = sampler.stop();
+  }
+  const text = new TextDecoder().decode(output.stdout).trim();
+  const [speed, size, status] = text.split(" ").map(Number);
+  if (output.code !== 0 || status !== 200 || size !== run.expectedBytes) {
+    throw new Error(
+      `download of ${run.url} failed: curl exit ${output.code}, status ${status}, ` +
+        `${size} of ${run.expectedBytes} bytes`,
+    );
+  }
+  return { bytesPerSecond: speed, peakRssBytes };
+}

@@ -1,0 +1,218 @@
+/**
+ * Results → what a person reads (one table per workload, ratios to the peers of the same
+ * run) and what gets pasted into issue notes (one JSON line).
+ */
+import { PEER_LABELS, type PeerName } from "./servers.ts";
+import type { Spread } from "./spread.ts";
+import type { DownloadWorkload, LoadWorkload } from "./workloads.ts";
+import type { WrkErrors } from "./wrk.ts";
+
+/** Medians over the runs of one load workload for one server. */
+export interface LoadRow {
+  peer: PeerName;
+  requestsPerSecond: number;
+  megabytesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Server CPU seconds per second of load: 1 means its core was saturated. */
+  cpuShare: number;
+  /** The same for wrk: near 1 means the client, not the server, set the pace. */
+  wrkCpuShare: number;
+  /**
+   * CPU seconds per second that other programs took on the server's core and on wrk's core:
+   * the noise of a shared machine. High values make the row's numbers doubtful.
+   */
+  othersOnServerCore: number;
+  othersOnClientCore: number;
+  /** wrk errors (sockets, timeouts, statuses ≥ 400) summed over all runs. */
+  errors: WrkErrors;
+  spread: Spread | null;
+}
+
+export interface DownloadRow {
+  peer: PeerName;
+  /** Median over the runs. */
+  bytesPerSecond: number;
+  /** Highest server RSS during any run, minus its RSS when idle before the first. */
+  rssGrowthBytes: number;
+}
+
+export type WorkloadResult =
+  | { kind: "load"; workload: LoadWorkload; rows: LoadRow[] }
+  | { kind: "download"; workload: DownloadWorkload; rows: DownloadRow[] };
+
+export interface RunFacts {
+  commit: string;
+  dirty: boolean;
+  durationSeconds: number;
+  runs: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: RunFacts): string {
+  const zhttp = rows.find((row) => row.peer === "zhttp");
+  const lead = (row: LoadRow) =>
+    workload.unit === "req/s" ? row.requestsPerSecond : row.megabytesPerSecond;
+  const pipelined = workload.pipeline > 1 ? `, ${workload.pipeline} pipelined per write` : "";
+  const title = `${workload.name}: GET ${workload.path}, ${workload.connections} connections` +
+    `${pipelined} (median of ${facts.runs} × ${facts.durationSeconds} s)`;
+  const table = formatTable(
+    [
+      "server",
+      "req/s",
+      "MB/s",
+      "p50",
+      "p99",
+      "max",
+      "server cpu",
+      "wrk cpu",
+      "others on cores (server/wrk)",
+      "errors",
+      `zhttp ${workload.unit} ÷`,
+      "zhttp p99 ÷",
+    ],
+    rows.map((row) => [
+      PEER_LABELS[row.peer],
+      formatCount(row.requestsPerSecond),
+      row.megabytesPerSecond.toFixed(1),
+      formatMs(row.p50Ms),
+      formatMs(row.p99Ms),
+      formatMs(row.maxMs),
+      formatPercent(row.cpuShare),
+      formatPercent(row.wrkCpuShare),
+      `${formatPercent(row.othersOnServerCore)} / ${formatPercent(row.othersOnClientCore)}`,
+      formatErrors(row.errors),
+      ratioCell(zhttp, row, lead),
+      ratioCell(zhttp, row, (r) => r.p99Ms),
+    ]),
+  );
+  const spreadRows = rows.flatMap(({ peer, spread }) =>
+    spread === null ? [] : [[
+      PEER_LABELS[peer],
+      String(spread.connections),
+      `${spread.windowSeconds.toFixed(1)} s`,
+      ...[spread.min, spread.p10, spread.p50, spread.p90, spread.max].map(formatCount),
+    ]]
+  );
+  if (spreadRows.length === 0) return `${title}\n${table}`;
+  const spreadTable = formatTable(
+    ["server", "connections", "window", "min", "p10", "p50", "p90", "max"],
+    spreadRows,
+  );
+  return `${title}\n${table}\n\nrequests served per connection during the window ` +
+    `(server-side bytes received ÷ request size, from ss)\n${spreadTable}`;
+}
+
+export function formatDownloadTable(
+  workload: DownloadWorkload,
+  rows: DownloadRow[],
+  facts: RunFacts,
+): string {
+  const zhttp = rows.find((row) => row.peer === "zhttp");
+  const title = `${workload.name}: one curl download of /${workload.file} ` +
+    `(median of ${facts.runs}; RSS growth = peak during the downloads − idle)`;
+  const table = formatTable(
+    ["server", "GB/s", "RSS growth", "zhttp GB/s ÷"],
+    rows.map((row) => [
+      PEER_LABELS[row.peer],
+      (row.bytesPerSecond / 1e9).toFixed(2),
+      `${(row.rssGrowthBytes / MiB).toFixed(1)} MiB`,
+      ratioCell(zhttp, row, (r) => r.bytesPerSecond),
+    ]),
+  );
+  return `${title}\n${table}`;
+}
+
+/** One line of JSON with the medians and ratios, for issue notes. */
+export function summaryJson(results: WorkloadResult[], facts: RunFacts): string {
+  const workloads: Record<string, unknown> = {};
+  for (const result of results) {
+    const entry: Record<string, unknown> = {};
+    const ratios: Record<string, number | null> = {};
+    if (result.kind === "load") {
+      const lead = (row: LoadRow) =>
+        result.workload.unit === "req/s" ? row.requestsPerSecond : row.megabytesPerSecond;
+      const zhttp = result.rows.find((row) => row.peer === "zhttp");
+      for (const row of result.rows) {
+        entry[row.peer] = {
+          rps: Math.round(row.requestsPerSecond),
+          mbps: round(row.megabytesPerSecond, 1),
+          p99Ms: round(row.p99Ms, 2),
+          cpu: round(row.cpuShare, 2),
+          wrkCpu: round(row.wrkCpuShare, 2),
+          othersCpu: [round(row.othersOnServerCore, 2), round(row.othersOnClientCore, 2)],
+          errors: row.errors,
+          ...(row.spread === null ? {} : { perConnection: row.spread }),
+        };
+        if (zhttp !== undefined && row !== zhttp) {
+          ratios[`zhttp/${row.peer}`] = ratio(lead(zhttp), lead(row));
+          ratios[`zhttp/${row.peer} p99`] = ratio(zhttp.p99Ms, row.p99Ms);
+        }
+      }
+    } else {
+      const zhttp = result.rows.find((row) => row.peer === "zhttp");
+      for (const row of result.rows) {
+        entry[row.peer] = {
+          gbps: round(row.bytesPerSecond / 1e9, 2),
+          rssGrowthMiB: round(row.rssGrowthBytes / MiB, 1),
+        };
+        if (zhttp !== undefined && row !== zhttp) {
+          ratios[`zhttp/${row.peer}`] = ratio(zhttp.bytesPerSecond, row.bytesPerSecond);
+        }
+      }
+    }
+    workloads[result.workload.name] = { ...entry, ratios };
+  }
+  return JSON.stringify({ zhttpBench: { ...facts, workloads } });
+}
+
+/** Columns padded to their widest cell; the first left-aligned, the rest right-aligned. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => row[column].length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) =>
+      column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])
+    ).join("  ").trimEnd();
+  return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)]
+    .join("\n");
+}
+
+function ratioCell<Row>(zhttp: Row | undefined, row: Row, value: (row: Row) => number): string {
+  if (zhttp === undefined || row === zhttp) return "";
+  const ratio = value(zhttp) / value(row);
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "n/a";
+}
+
+/** "0", or each kind that happened: "378 read, 2 timeout". */
+function formatErrors(errors: WrkErrors): string {
+  const kinds = Object.entries(errors).filter(([, count]) => count > 0);
+  return kinds.length === 0 ? "0" : kinds.map(([kind, count]) => `${count} ${kind}`).join(", ");
+}
+
+function formatPercent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+function formatCount(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 100) return `${Math.round(ms)} ms`;
+  return `${ms.toFixed(ms >= 10 ? 1 : 2)} ms`;
+}
+
+/** A ratio for JSON: null instead of Infinity or NaN, which JSON cannot hold. */
+function ratio(numerator: number, denominator: number): number | null {
+  const value = numerator / denominator;
+  return Number.isFinite(value) ? round(value, 2) : null;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

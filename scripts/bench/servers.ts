@@ -1,0 +1,282 @@
+/**
+ * The servers under test, each a fresh child process pinned to the server core, waited for
+ * until it answers HTTP, and always stopped and awaited afterwards (`await using`).
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serverPermissions } from "../permissions.ts";
+import { commandName } from "./process_stats.ts";
+
+/** Every server runs on this core; wrk and curl get the other one. */
+export const SERVER_CORE = 0;
+/** A server that does not answer within this long after spawning has failed to start. */
+export const START_TIMEOUT_MS = 15_000;
+/** After SIGTERM, how long a server may take to exit before it gets SIGKILL. */
+export const STOP_TIMEOUT_MS = 5_000;
+/** How long one readiness probe waits for the first response bytes. */
+const PROBE_TIMEOUT_MS = 1_000;
+const PROBE_INTERVAL_MS = 50;
+/** How much of a server's stderr is kept to explain a failed start. */
+const STDERR_TAIL_CHARS = 4_000;
+
+export type PeerName = "zhttp" | "deno-hello" | "deno-files" | "nginx";
+
+/** How to launch one peer; `root` is the fixture folder every file server serves. */
+export interface LaunchOptions {
+  root: string;
+  taskset: string;
+  nginx: string | null;
+  /** When set, zhttp runs with `--cpu-prof` and writes its profile here on exit. */
+  cpuProfileDir?: string;
+}
+
+/** What the tables call each peer. */
+export const PEER_LABELS: Record<PeerName, string> = {
+  zhttp: "zhttp",
+  "deno-hello": "Deno.serve hello",
+  "deno-files": "Deno.serve files",
+  nginx: "nginx",
+};
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BENCH_DIR = fileURLToPath(new URL("./", import.meta.url));
+
+/** A started server; `await using` stops it whatever happens in between. */
+export class RunningServer implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #cleanup: () => Promise<void>;
+  #stopped: Promise<void> | null = null;
+
+  constructor(
+    readonly name: PeerName,
+    readonly port: number,
+    child: Deno.ChildProcess,
+    cleanup: () => Promise<void>,
+  ) {
+    this.#child = child;
+    this.#cleanup = cleanup;
+  }
+
+  /** The server process itself (taskset execs it, so it keeps the spawned pid). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  url(urlPath: string): string {
+    return `http://127.0.0.1:${this.port}${urlPath}`;
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  async #stop(): Promise<void> {
+    try {
+      if (!(await exitsWithin(this.#child, "SIGTERM", STOP_TIMEOUT_MS))) {
+        await exitsWithin(this.#child, "SIGKILL", STOP_TIMEOUT_MS);
+      }
+    } finally {
+      await this.#cleanup();
+    }
+  }
+}
+
+/** Starts a peer on a free loopback port and returns once it answers HTTP. */
+export async function startServer(name: PeerName, options: LaunchOptions): Promise<RunningServer> {
+  const port = freePort();
+  const launch = await launchCommand(name, port, options);
+  const child = new Deno.Command(options.taskset, {
+    args: ["-c", String(SERVER_CORE), launch.program, ...launch.args],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = collectTail(child.stderr);
+  const server = new RunningServer(name, port, child, launch.cleanup);
+  try {
+    await waitUntilAnswering(child, port, launch.probePath, stderr);
+    // RSS and CPU are read from this pid, so it must be the server, not a wrapper.
+    const running = commandName(child.pid);
+    if (running !== launch.expectedCommand) {
+      throw new Error(`${name}: pid ${child.pid} runs ${running}, not ${launch.expectedCommand}`);
+    }
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+interface Launch {
+  program: string;
+  args: string[];
+  /** What /proc/<pid>/comm must say once it runs. */
+  expectedCommand: string;
+  /** A path that answers once the server is ready. */
+  probePath: string;
+  cleanup: () => Promise<void>;
+}
+
+async function launchCommand(name: PeerName, port: number, options: LaunchOptions) {
+  const deno = Deno.execPath();
+  const nothing = () => Promise.resolve();
+  const launches: Record<PeerName, () => Promise<Launch> | Launch> = {
+    zhttp: () => ({
+      program: deno,
+      args: [
+        "run",
+        ...serverPermissions(Deno.build.os),
+        ...(options.cpuProfileDir === undefined
+          ? []
+          : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
+        "main.ts",
+        options.root,
+        "--port",
+        String(port),
+        "--quiet",
+      ],
+      expectedCommand: "deno",
+      probePath: "/hello",
+      cleanup: nothing,
+    }),
+    "deno-hello": () => ({
+      program: deno,
+      args: ["run", "--allow-net", path.join(BENCH_DIR, "deno_hello.ts"), "--port", String(port)],
+      expectedCommand: "deno",
+      probePath: "/hello",
+      cleanup: nothing,
+    }),
+    "deno-files": () => ({
+      program: deno,
+      args: [
+        "run",
+        "--allow-net",
+        `--allow-read=${options.root}`,
+        path.join(BENCH_DIR, "deno_files.ts"),
+        "--port",
+        String(port),
+        "--root",
+        options.root,
+      ],
+      expectedCommand: "deno",
+      probePath: "/1k.bin",
+      cleanup: nothing,
+    }),
+    nginx: () => nginxLaunch(port, options),
+  };
+  return await launches[name]();
+}
+
+async function nginxLaunch(port: number, options: LaunchOptions): Promise<Launch> {
+  if (options.nginx === null) throw new Error("nginx is not installed");
+  const dir = await Deno.makeTempDir({ prefix: "zhttp-bench-nginx-" });
+  const template = await Deno.readTextFile(path.join(BENCH_DIR, "nginx.conf"));
+  const config = template
+    .replaceAll("{{DIR}}", dir)
+    .replaceAll("{{PORT}}", String(port))
+    .replaceAll("{{ROOT}}", options.root);
+  const configFile = path.join(dir, "nginx.conf");
+  await Deno.writeTextFile(configFile, config);
+  return {
+    program: options.nginx,
+    args: ["-g", "daemon off;", "-p", dir, "-c", configFile, "-e", path.join(dir, "error.log")],
+    expectedCommand: "nginx",
+    probePath: "/hello",
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** A loopback port nobody listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function waitUntilAnswering(
+  child: Deno.ChildProcess,
+  port: number,
+  probePath: string,
+  stderr: () => string,
+): Promise<void> {
+  // An object, because the callback's assignment is invisible to the compiler's narrowing.
+  const seen: { exit: Deno.CommandStatus | null } = { exit: null };
+  child.status.then((status) => seen.exit = status);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (seen.exit !== null) {
+      throw new Error(`exited with code ${seen.exit.code} before answering:\n${stderr()}`);
+    }
+    if (await answersHttp(port, probePath)) return;
+    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+  }
+  throw new Error(`no answer on port ${port} within ${START_TIMEOUT_MS} ms:\n${stderr()}`);
+}
+
+/** One raw request: true once any HTTP status line comes back. No fetch, so no pooled socket. */
+async function answersHttp(port: number, probePath: string): Promise<boolean> {
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return false;
+    throw error;
+  }
+  let closed = false;
+  const close = () => {
+    if (!closed) conn.close();
+    closed = true;
+  };
+  const timer = setTimeout(close, PROBE_TIMEOUT_MS);
+  try {
+    const request = `GET ${probePath} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
+    await conn.write(new TextEncoder().encode(request));
+    const head = new Uint8Array(16);
+    const read = await conn.read(head);
+    return read !== null && new TextDecoder().decode(head.subarray(0, read)).startsWith("HTTP/1.");
+  } catch {
+    // Reset, or closed by the probe timeout: not ready yet.
+    return false;
+  } finally {
+    clearTimeout(timer);
+    close();
+  }
+}
+
+async function exitsWithin(
+  child: Deno.ChildProcess,
+  signal: Deno.Signal,
+  timeoutMs: number,
+): Promise<boolean> {
+  try {
+    child.kill(signal);
+  } catch (error) {
+    // Already exited (and reaped): nothing to signal.
+    if (!(error instanceof TypeError)) throw error;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<false>((resolve) => timer = setTimeout(resolve, timeoutMs, false));
+  try {
+    return await Promise.race([child.status.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Drains a stream in the background (a full pipe would block the child), keeping the tail. */
+function collectTail(stream: ReadableStream<Uint8Array>): () => string {
+  let tail = "";
+  (async () => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      tail = (tail + text).slice(-STDERR_TAIL_CHARS);
+    }
+  })().catch((error) => tail += `\n(stderr unreadable: ${error})`);
+  return () => tail;
+}

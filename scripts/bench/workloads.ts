@@ -1,0 +1,69 @@
+/** What the bench measures: each workload, its load shape, and the peers it compares. */
+import { type FixtureName, FIXTURES } from "./fixtures.ts";
+import type { PeerName } from "./servers.ts";
+
+/** A wrk load: many keep-alive connections hammering one path. */
+export interface LoadWorkload {
+  kind: "load";
+  name: string;
+  path: string;
+  connections: number;
+  /** Requests per write (1: no pipelining). */
+  pipeline: number;
+  /** The figure the table leads with. */
+  unit: "req/s" | "MB/s";
+  /** Also measure how evenly requests spread over connections (see spread.ts). */
+  spread: boolean;
+  peers: PeerName[];
+}
+
+/** One large curl download, with the server's memory sampled. */
+export interface DownloadWorkload {
+  kind: "download";
+  name: string;
+  file: FixtureName;
+  peers: PeerName[];
+}
+
+/** The head parser micro-benchmark (`deno bench`), printed as it comes. */
+export interface ParserWorkload {
+  kind: "parser";
+  name: "parser";
+}
+
+export type Workload = LoadWorkload | DownloadWorkload | ParserWorkload;
+
+/** The depth DESIGN.md measured pipelining at (the ≥ 5x Deno.serve goal). */
+export const PIPELINE_DEPTH = 16;
+
+const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "nginx"];
+const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx"];
+
+export const WORKLOADS: readonly Workload[] = [
+  { kind: "parser", name: "parser" },
+  load("hello", "/hello", 64, 1, "req/s", HELLO_PEERS),
+  load("hello-pipelined", "/hello", 64, PIPELINE_DEPTH, "req/s", HELLO_PEERS),
+  load("file-1k", "/1k.bin", 64, 1, "req/s", FILE_PEERS),
+  { ...load("file-1k-1000c", "/1k.bin", 1000, 1, "req/s", FILE_PEERS), spread: true },
+  load("file-100k", "/100k.bin", 64, 1, "MB/s", FILE_PEERS),
+  { kind: "download", name: "download-100m", file: "100m.bin", peers: FILE_PEERS },
+  { kind: "download", name: "download-1g", file: "1g.bin", peers: FILE_PEERS },
+];
+
+export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((workload) => workload.name);
+
+/** Size of a download workload's file. */
+export function downloadBytes(workload: DownloadWorkload): number {
+  return FIXTURES[workload.file];
+}
+
+function load(
+  name: string,
+  path: string,
+  connections: number,
+  pipeline: number,
+  unit: LoadWorkload["unit"],
+  peers: PeerName[],
+): LoadWorkload {
+  return { kind: "load", name, path, connections, pipeline, unit, spread: false, peers };
+}
