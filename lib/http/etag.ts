@@ -7,6 +7,7 @@
  *   opaque-tag = DQUOTE *etagc DQUOTE
  *   etagc      = %x21 / %x23-7E / obs-text
  */
+import { parseList } from "./syntax.ts";
 
 /** What identifies one version of a file: narrow, so a plain object will do in tests. */
 export interface FileVersion {
@@ -38,21 +39,7 @@ export function weakEtag(file: FileVersion): string {
  */
 export function parseEtagList(value: string): "*" | EntityTag[] | null {
   if (value === "*") return "*";
-  const tags: EntityTag[] = [];
-  let pos = 0;
-  while (true) {
-    pos = skipOws(value, pos);
-    if (pos === value.length) return tags;
-    if (value.charCodeAt(pos) === COMMA) {
-      pos++;
-      continue;
-    }
-    const end = scanEntityTag(value, pos);
-    if (end < 0) return null;
-    tags.push(toEntityTag(value, pos, end));
-    pos = skipOws(value, end);
-    if (pos < value.length && value.charCodeAt(pos) !== COMMA) return null;
-  }
+  return parseList(value, 0, readEntityTag);
 }
 
 /** Parses a single entity-tag, such as an ETag or an If-Range value; `null` if malformed. */
@@ -71,7 +58,6 @@ export function weakMatch(a: EntityTag, b: EntityTag): boolean {
   return a.opaque === b.opaque;
 }
 
-const COMMA = 0x2c;
 const DQUOTE = 0x22;
 const SLASH = 0x2f;
 const UPPER_W = 0x57;
@@ -91,6 +77,12 @@ function scanEntityTag(text: string, start: number): number {
   return -1;
 }
 
+/** The entity-tag starting at `start` and the index just past it, or null if there is none. */
+function readEntityTag(text: string, start: number): { value: EntityTag; end: number } | null {
+  const end = scanEntityTag(text, start);
+  return end < 0 ? null : { value: toEntityTag(text, start, end), end };
+}
+
 function toEntityTag(text: string, start: number, end: number): EntityTag {
   const weak = text.charCodeAt(start) === UPPER_W;
   return { weak, opaque: text.slice(start + (weak ? 3 : 1), end - 1) };
@@ -99,14 +91,4 @@ function toEntityTag(text: string, start: number, end: number): EntityTag {
 /** etagc = %x21 / %x23-7E / obs-text: visible characters and obs-text, no DQUOTE, no space. */
 function isEtagc(code: number): boolean {
   return code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
-}
-
-function skipOws(text: string, start: number): number {
-  let pos = start;
-  while (pos < text.length) {
-    const code = text.charCodeAt(pos);
-    if (code !== 0x20 && code !== 0x09) break;
-    pos++;
-  }
-  return pos;
 }

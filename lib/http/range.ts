@@ -11,6 +11,7 @@
  * Sending the whole file with 200 is always a correct answer to a Range request (a server
  * MAY ignore Range, §14.2), so anything malformed, unknown or abusive falls back to "full".
  */
+import { parseList } from "./syntax.ts";
 
 /** More range-specs than this in one request: ignore Range and send the whole file (§14.2). */
 export const MAX_RANGES = 16;
@@ -137,7 +138,6 @@ export function multipartByteranges(
 
 const ENCODER = new TextEncoder();
 const BOUNDARY = /^[0-9A-Za-z'+_.-]{1,70}$/;
-const COMMA = 0x2c;
 const HYPHEN = 0x2d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
@@ -156,39 +156,26 @@ function parseRangeSet(header: string): RangeSpec[] | null {
   const equals = header.indexOf("=");
   // RFC 9110 §14.1: range units are compared case-insensitively.
   if (equals < 0 || header.slice(0, equals).toLowerCase() !== "bytes") return null;
-  const specs: RangeSpec[] = [];
-  let pos = equals + 1;
-  while (true) {
-    pos = skipOws(header, pos);
-    if (pos === header.length) break;
-    // RFC 9110 §5.6.1: empty list elements are allowed and do not count.
-    if (header.charCodeAt(pos) === COMMA) {
-      pos++;
-      continue;
-    }
-    const parsed = parseRangeSpec(header, pos);
-    if (parsed === null) return null;
-    specs.push(parsed.spec);
-    if (specs.length > MAX_RANGES) return null;
-    pos = skipOws(header, parsed.end);
-    if (pos < header.length && header.charCodeAt(pos) !== COMMA) return null;
-  }
-  return specs.length === 0 ? null : specs;
+  // range-set = 1#range-spec: empty members do not count (RFC 9110 §5.6.1), and at least
+  // one spec must remain.
+  const specs = parseList(header, equals + 1, parseRangeSpec, MAX_RANGES);
+  return specs === null || specs.length === 0 ? null : specs;
 }
 
-function parseRangeSpec(text: string, start: number): { spec: RangeSpec; end: number } | null {
+/** The range-spec starting at `start` and the index just past it; `null` if there is none. */
+function parseRangeSpec(text: string, start: number): { value: RangeSpec; end: number } | null {
   if (text.charCodeAt(start) === HYPHEN) {
     const suffix = parseDigits(text, start + 1);
     if (suffix === null) return null;
-    return { spec: { first: null, last: suffix.value }, end: suffix.end };
+    return { value: { first: null, last: suffix.value }, end: suffix.end };
   }
   const first = parseDigits(text, start);
   if (first === null || text.charCodeAt(first.end) !== HYPHEN) return null;
   const last = parseDigits(text, first.end + 1);
-  if (last === null) return { spec: { first: first.value, last: null }, end: first.end + 1 };
+  if (last === null) return { value: { first: first.value, last: null }, end: first.end + 1 };
   // RFC 9110 §14.1.1: a last-pos below its first-pos makes the range-spec invalid.
   if (last.value < first.value) return null;
-  return { spec: { first: first.value, last: last.value }, end: last.end };
+  return { value: { first: first.value, last: last.value }, end: last.end };
 }
 
 /**
@@ -240,14 +227,4 @@ function coalesce(ranges: ByteRange[]): ByteRange[] {
     }
   }
   return merged.sort((a, b) => a.order - b.order).map(({ start, end }) => ({ start, end }));
-}
-
-function skipOws(text: string, start: number): number {
-  let pos = start;
-  while (pos < text.length) {
-    const code = text.charCodeAt(pos);
-    if (code !== 0x20 && code !== 0x09) break;
-    pos++;
-  }
-  return pos;
 }

@@ -20,9 +20,13 @@ export interface RawResponse {
   text(): string;
 }
 
-/** Starts a server on 127.0.0.1 port 0 and returns it with a URL base. */
-export function startServer(options: ServeOptions): Server {
-  return serve({ hostname: "127.0.0.1", port: 0, ...options });
+/** A server for one test: `await using server = startServer(options)` closes it at scope end. */
+export type TestServer = Server & AsyncDisposable;
+
+/** Starts a server on 127.0.0.1 port 0 (the real port is in `server.addr.port`). */
+export function startServer(options: ServeOptions): TestServer {
+  const server = serve({ hostname: "127.0.0.1", port: 0, ...options });
+  return Object.assign(server, { [Symbol.asyncDispose]: () => server.close() });
 }
 
 /** A raw connection that buffers what it reads so that responses can be taken one by one. */

@@ -72,10 +72,15 @@ export class ZhttpProcess {
     return status;
   }
 
-  /** Kills the process if still running and waits for it: for `finally` blocks. */
+  /** Kills the process if still running and waits for it. */
   async stop(): Promise<void> {
     this.kill("SIGKILL");
     await this.exited();
+  }
+
+  /** `await using zhttp = ZhttpProcess.start(…)` stops it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {

@@ -1,0 +1,116 @@
+/**
+ * Temporary folders for end-to-end tests of static serving: files written from a table, served
+ * through `createApp` exactly as the binary serves them, and removed by `await using` when the
+ * test ends, whichever way it ends.
+ */
+import path from "node:path";
+import { createApp } from "../../lib/app.ts";
+import { DEFAULT_CACHE_CONTROL } from "../../lib/config.ts";
+import { createStaticHandler, type StaticOptions } from "../../lib/handlers/static.ts";
+import { RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+
+/** File contents by path below a folder; a path ending in "/" makes an empty folder. */
+export type Files = Record<string, string | Uint8Array>;
+
+/** A temporary folder that `await using` removes with everything in it. */
+export interface TempFolder extends AsyncDisposable {
+  readonly dir: string;
+}
+
+/** Makes a temporary folder holding `files`. */
+export async function tempFolder(files: Files = {}): Promise<TempFolder> {
+  const dir = await Deno.makeTempDir({ prefix: "zhttp_test_" });
+  await writeFiles(dir, files);
+  return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+}
+
+/** Writes `files` below `base`, making the folders on the way. */
+export async function writeFiles(base: string, files: Files): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    const target = path.join(base, name);
+    if (name.endsWith("/")) {
+      await Deno.mkdir(target, { recursive: true });
+      continue;
+    }
+    await Deno.mkdir(path.dirname(target), { recursive: true });
+    await Deno.writeFile(target, typeof content === "string" ? encoder.encode(content) : content);
+  }
+}
+
+/**
+ * Serves `root` with the static handler behind `createApp`. Options left out take zhttp's
+ * defaults: listings on, dotfiles hidden, no symlinks out of the root, DEFAULT_CACHE_CONTROL,
+ * no CORS.
+ */
+export function serveStatic(options: Partial<StaticOptions> & { root: string }): TestServer {
+  const handler = createStaticHandler({
+    listing: true,
+    showDotfiles: false,
+    followSymlinks: false,
+    cacheControl: DEFAULT_CACHE_CONTROL,
+    cors: false,
+    ...options,
+  });
+  return startServer({ handler: createApp({ fallback: handler }) });
+}
+
+/**
+ * A temporary folder `<dir>/root` served on 127.0.0.1 port 0 (see `serveStatic`), with room
+ * beside the root for what must stay out of reach. `await using` closes the server and removes
+ * the folder.
+ */
+export class StaticSite implements AsyncDisposable {
+  /** The temporary folder; the root is its subfolder `root`. */
+  readonly dir: string;
+  readonly root: string;
+  readonly server: TestServer;
+  readonly #folder: TempFolder;
+
+  private constructor(folder: TempFolder, root: string, server: TestServer) {
+    this.dir = folder.dir;
+    this.root = root;
+    this.server = server;
+    this.#folder = folder;
+  }
+
+  /** Writes `files` below the root and starts serving it. */
+  static async open(files: Files, options: Partial<StaticOptions> = {}): Promise<StaticSite> {
+    const folder = await tempFolder();
+    const root = path.join(folder.dir, "root");
+    await Deno.mkdir(root);
+    await writeFiles(root, files);
+    return new StaticSite(folder, root, serveStatic({ root, ...options }));
+  }
+
+  get port(): number {
+    return this.server.addr.port;
+  }
+
+  /** Sends one request on a fresh connection (HEAD is read without a body). */
+  async fetch(
+    target: string,
+    headers: Record<string, string> = {},
+    method = "GET",
+  ): Promise<RawResponse> {
+    using connection = await RawConnection.open(this.port);
+    await connection.send(rawRequest(method, target, headers));
+    return await connection.response(method === "HEAD");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.server.close();
+    await this.#folder[Symbol.asyncDispose]();
+  }
+}
+
+/** An HTTP/1.1 request head with `Host: a` and `headers`, as raw text. */
+export function rawRequest(
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+): string {
+  const fields = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  return `${method} ${target} HTTP/1.1\r\nHost: a\r\n${fields}\r\n`;
+}
+
+const encoder = new TextEncoder();
