@@ -10,8 +10,8 @@
 import { getLogger } from "@logtape/logtape";
 import { BodyReader, type BufferedSource } from "./body.ts";
 import type { Handler } from "./handler.ts";
-import { dateLine } from "./http/date_line.ts";
 import { HttpError } from "./http/errors.ts";
+import { serverAndDateLines } from "./http/field_lines.ts";
 import { OutputBuffer } from "./http/output.ts";
 import { HeadParser, type ParserLimits, type RequestHead } from "./http/parser.ts";
 import {
@@ -66,6 +66,7 @@ const LINGER_MS = 2000;
 const MAX_LINGER_BYTES = 4 * 1024 * 1024;
 
 const logger = getLogger(["zhttp", "connection"]);
+const NOTHING_TO_WRITE = Promise.resolve();
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
 export class Connection implements BufferedSource, ResponseChannel {
@@ -125,9 +126,13 @@ export class Connection implements BufferedSource, ResponseChannel {
   async serve(): Promise<void> {
     try {
       while (!this.#closed) {
-        const head = await this.#readHead();
+        // A pipelined request already in the buffer is answered without waiting on a read,
+        // and a synchronous handler without a single promise.
+        const head = this.#parser.parse(this.buffer, this.position, this.end) ??
+          await this.#readHead();
         if (head === null) break;
-        if (!await this.#answer(head)) break;
+        const answered = this.#answer(head);
+        if (!(typeof answered === "boolean" ? answered : await answered)) break;
       }
       if (!this.#closed) await this.flush();
     } catch (error) {
@@ -146,6 +151,9 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#draining = true;
     if (this.#state === "idle") this.close();
   }
+
+  /** A background write failed: the client is gone, so the pending read must end too. */
+  readonly #closeOnWriteError = () => this.close();
 
   /** Closes the socket at once; a pending read or write fails and serve() ends. */
   close(): void {
@@ -190,7 +198,7 @@ export class Connection implements BufferedSource, ResponseChannel {
       }
     }
     this.#readDeadline = Date.now() + this.#timeouts.bodyMs;
-    const read = await this.#read();
+    const read = await this.#conn.read(this.buffer.subarray(this.end));
     this.#readDeadline = 0;
     if (read === null) return false;
     this.end += read;
@@ -213,32 +221,40 @@ export class Connection implements BufferedSource, ResponseChannel {
 
   // ── ResponseChannel, for the ResponseWriter ───────────────────────────────────────────
 
+  /**
+   * There is one writer at a time, and it writes until nothing is queued: a flush asked for
+   * while it runs is served by it (its bytes were queued before the writer looked again).
+   */
   flush(): Promise<void> {
-    const previous = this.#flushing;
-    const next = previous === null ? this.#writeOut() : previous.then(() => this.#writeOut());
-    const tracked = next.finally(() => {
-      if (this.#flushing === tracked) this.#flushing = null;
-    });
-    this.#flushing = tracked;
-    return tracked;
+    if (this.#flushing !== null) return this.#flushing;
+    if (this.output.size === 0) return NOTHING_TO_WRITE;
+    // #writeOut always awaits a socket write before its `finally` clears #flushing, so the
+    // assignment below happens first.
+    this.#flushing = this.#writeOut();
+    return this.#flushing;
   }
 
-  dateLine(): string {
-    return dateLine();
+  serverAndDateLines(): Uint8Array {
+    return serverAndDateLines();
   }
 
   // ── The request loop ─────────────────────────────────────────────────────────────────
 
-  /** Reads until a whole head is buffered. Null when the client left or we are draining. */
+  /**
+   * Reads until a whole head is buffered (the caller found none in what is buffered). Null
+   * when the client left or we are draining.
+   */
   async #readHead(): Promise<RequestHead | null> {
     for (;;) {
-      const head = this.#parser.parse(this.buffer, this.position, this.end);
-      if (head !== null) return head;
-
-      // Nothing more to answer before the client sends more: send what is queued.
-      if (this.output.size > 0) await this.flush();
-      const waitingForNew = this.position === this.end;
-      if (waitingForNew) {
+      // Nothing more to answer before the client sends more: send what is queued, and read
+      // while it is being written rather than after, which saves a turn of the event loop
+      // per request. At most one write is in flight when a read starts: a client that
+      // sends requests without reading the answers cannot make the output grow.
+      if (this.output.size > 0) {
+        if (this.#flushing !== null) await this.#flushing;
+        this.flush().catch(this.#closeOnWriteError);
+      }
+      if (this.position === this.end) {
         if (this.#draining) return null;
         this.position = this.end = 0;
         if (this.#state !== "idle") {
@@ -256,14 +272,19 @@ export class Connection implements BufferedSource, ResponseChannel {
           this.#readDeadline = Date.now() + this.#timeouts.headMs;
         }
       }
-      const read = await this.#read();
+      const read = await this.#conn.read(this.buffer.subarray(this.end));
       if (read === null) return null;
       this.end += read;
+      const head = this.#parser.parse(this.buffer, this.position, this.end);
+      if (head !== null) return head;
     }
   }
 
-  /** Answers one request. Resolves whether the connection may serve another. */
-  async #answer(head: RequestHead): Promise<boolean> {
+  /**
+   * Answers one request: whether the connection may serve another, as a plain boolean when
+   * everything happened synchronously (the common case), else as a promise.
+   */
+  #answer(head: RequestHead): boolean | Promise<boolean> {
     this.#state = "active";
     this.#readDeadline = 0;
     this.position = head.end;
@@ -272,6 +293,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     const response = new ResponseWriter(this, exchange);
     exchange.response = response;
     this.#exchange = exchange;
+    let result;
     try {
       const body = new BodyReader(this, {
         kind: head.bodyKind,
@@ -280,31 +302,78 @@ export class Connection implements BufferedSource, ResponseChannel {
       }, this.#limits);
       exchange.body = body;
       const request = new HttpRequest(head, body, this.#conn.remoteAddr as Deno.NetAddr);
-      const result = this.#handler(request, response);
-      if (result instanceof Promise) await result;
-      if (!response.ended) response.end();
+      result = this.#handler(request, response);
     } catch (error) {
-      if (this.#closed || !this.#answerFailedExchange(error, response)) {
-        this.#lingerOnClose = true;
-        return this.#closed ? false : this.#finish(false);
-      }
-    } finally {
-      this.#exchange = null;
+      return this.#answerFailed(error, response);
     }
+    if (result instanceof Promise) {
+      return result.then(
+        () => this.#complete(exchange, response),
+        (error) => this.#answerFailed(error, response),
+      );
+    }
+    return this.#complete(exchange, response);
+  }
 
-    const keepAlive = response.keepAlive && !response.incomplete && !this.#draining;
-    const body = exchange.body;
-    if (body !== null && !body.done && (!keepAlive || !await this.#drainBody(body))) {
+  /** The handler returned: end the response if it did not, then settle the connection. */
+  #complete(exchange: Exchange, response: ResponseWriter): boolean | Promise<boolean> {
+    if (!response.ended) {
+      try {
+        response.end();
+      } catch (error) {
+        return this.#answerFailed(error, response);
+      }
+    }
+    this.#exchange = null;
+    return this.#settle(exchange, response);
+  }
+
+  /** The handler (or ending its response) threw. */
+  #answerFailed(error: unknown, response: ResponseWriter): boolean | Promise<boolean> {
+    const exchange = this.#exchange!;
+    if (this.#closed) {
+      this.#exchange = null;
+      return false;
+    }
+    const mayContinue = this.#answerFailedExchange(error, response);
+    this.#exchange = null;
+    if (!mayContinue) {
       this.#lingerOnClose = true;
       return this.#finish(false);
     }
-    this.#served++;
-    return this.#finish(keepAlive);
+    return this.#settle(exchange, response);
   }
 
-  /** Completes an exchange: unless pipelined requests follow, queued output is sent. */
-  async #finish(keepAlive: boolean): Promise<boolean> {
-    if (!keepAlive || this.output.size >= FLUSH_THRESHOLD) await this.flush();
+  /**
+   * After the response: a body the handler left unread is drained (small) or the connection
+   * closes; then it stays open if the response said so.
+   */
+  #settle(exchange: Exchange, response: ResponseWriter): boolean | Promise<boolean> {
+    const keepAlive = response.keepAlive && !response.incomplete && !this.#draining;
+    const body = exchange.body;
+    if (body === null || body.done) {
+      this.#served++;
+      return this.#finish(keepAlive);
+    }
+    if (!keepAlive) {
+      this.#lingerOnClose = true;
+      return this.#finish(false);
+    }
+    return this.#drainBody(body).then((drained) => {
+      if (!drained) this.#lingerOnClose = true;
+      else this.#served++;
+      return this.#finish(drained);
+    });
+  }
+
+  /**
+   * Completes an exchange: the output waits for the answers to pipelined requests already
+   * buffered (one write for all), unless the connection closes or much is queued.
+   */
+  #finish(keepAlive: boolean): boolean | Promise<boolean> {
+    if (!keepAlive || this.output.size >= FLUSH_THRESHOLD) {
+      return this.flush().then(() => keepAlive);
+    }
     return keepAlive;
   }
 
@@ -324,10 +393,16 @@ export class Connection implements BufferedSource, ResponseChannel {
       return false;
     }
     if (error instanceof HttpError) {
-      this.#queueErrorResponse(error.status, error.closeConnection, response);
-      return !error.closeConnection;
+      try {
+        this.#queueErrorResponse(error.status, error.closeConnection, response);
+        return !error.closeConnection;
+      } catch (encodingError) {
+        // The handler left a header that cannot be sent: a bug, reported as one below.
+        error = encodingError;
+      }
     }
     logger.error("{method} {target} failed: {error}", { ...this.#describeExchange(), error });
+    response.discardHeaders();
     this.#queueErrorResponse(500, true, response);
     return false;
   }
@@ -422,20 +497,19 @@ export class Connection implements BufferedSource, ResponseChannel {
     }
   }
 
-  /** One read from the socket into the free part of the buffer. Null at end of stream. */
-  async #read(): Promise<number | null> {
-    return await this.#conn.read(this.buffer.subarray(this.end));
-  }
-
   /** Writes everything queued, piece by piece, each under the write deadline. */
   async #writeOut(): Promise<void> {
-    while (this.output.size > 0) {
-      const pieces = this.output.take();
-      try {
-        for (const piece of pieces) await this.#writeAll(piece);
-      } finally {
-        this.output.release();
+    try {
+      while (this.output.size > 0) {
+        const pieces = this.output.take();
+        try {
+          for (const piece of pieces) await this.#writeAll(piece);
+        } finally {
+          this.output.release();
+        }
       }
+    } finally {
+      this.#flushing = null;
     }
   }
 

@@ -28,7 +28,7 @@ async function dispatch(router: Router, method: string, target: string) {
   const res = new ResponseWriter({
     output,
     flush: () => Promise.resolve(),
-    dateLine: () => "Date: x\r\n",
+    serverAndDateLines: () => new TextEncoder().encode("Date: x\r\n"),
   }, { headRequest: method === "HEAD", versionMinor: 1, keepAlive: true });
   try {
     await router.handler()(req, res);

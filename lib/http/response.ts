@@ -10,6 +10,7 @@
  * HTTP/1.0 client) the end of the connection marks the end of the body.
  */
 import type { OutputBuffer } from "./output.ts";
+import { fieldLine, statusLine } from "./field_lines.ts";
 import { statusText } from "./status.ts";
 
 /** The connection's side of a response: where bytes go and how they leave. */
@@ -17,8 +18,8 @@ export interface ResponseChannel {
   readonly output: OutputBuffer;
   /** Writes everything queued in `output` to the client; resolves once the OS took it. */
   flush(): Promise<void>;
-  /** The `Date` header line, refreshed at most once a second (RFC 9110 §6.6.1). */
-  dateLine(): string;
+  /** The `Server` and `Date` lines, as bytes (see field_lines.ts). */
+  serverAndDateLines(): Uint8Array;
 }
 
 /** What the writer needs to know about the request it answers. */
@@ -89,14 +90,15 @@ export class ResponseWriter {
     return this.appendHeader(name, value);
   }
 
-  /** Adds a field, keeping others with the same name (for fields that are lists). */
+  /**
+   * Adds a field, keeping others with the same name (for fields that are lists). Names and
+   * values are checked when the head is encoded (a bad one throws from end(), write() or
+   * flushHeaders(), before any byte of the head is queued).
+   */
   appendHeader(name: string, value: string | number): this {
     this.#assertHeadersNotSent();
-    const text = String(value);
-    assertFieldName(name);
-    assertFieldValue(name, text);
     this.#names.push(name);
-    this.#values.push(text);
+    this.#values.push(typeof value === "string" ? value : String(value));
     return this;
   }
 
@@ -116,6 +118,13 @@ export class ResponseWriter {
       }
     }
     return this;
+  }
+
+  /** Forgets every header set so far (before the head is sent), for an error response. */
+  discardHeaders(): void {
+    this.#assertHeadersNotSent();
+    this.#names.length = 0;
+    this.#values.length = 0;
   }
 
   /**
@@ -215,32 +224,32 @@ export class ResponseWriter {
   #writeHead(framing: Framing, bodyLength: number): void {
     const output = this.#channel.output;
     const context = this.#context;
-    this.#headersSent = true;
-    this.#framing = framing;
-
-    output.writeLatin1(context.versionMinor === 1 ? "HTTP/1.1 " : "HTTP/1.0 ");
-    output.writeDecimal(this.status);
-    output.writeLatin1(" " + statusText(this.status) + CRLF);
-    output.writeLatin1("Server: zhttp\r\n");
-    output.writeLatin1(this.#channel.dateLine());
-
     const names = this.#names;
     const values = this.#values;
+
+    // Every line is encoded (and checked) before any is queued: a bad field throws with the
+    // output untouched.
+    const lines = HEAD_LINES;
+    lines.length = 0;
     let declaredLength = -1;
     for (let i = 0; i < names.length; i++) {
-      const lower = names[i].toLowerCase();
+      const name = names[i];
       // Framing fields are ours to write: a handler-set Transfer-Encoding or Connection
       // could contradict how the body is actually delimited.
-      if (lower === "transfer-encoding" || lower === "connection") continue;
-      if (lower === "content-length") {
+      if (isNamed(name, "transfer-encoding") || isNamed(name, "connection")) continue;
+      if (isNamed(name, "content-length")) {
         declaredLength = parseDeclaredLength(values[i]);
         if (framing !== "length" || bodyLength >= 0) continue;
       }
-      output.writeLatin1(names[i]);
-      output.writeLatin1(": ");
-      output.writeLatin1(values[i]);
-      output.writeLatin1(CRLF);
+      lines.push(fieldLine(name, values[i]));
     }
+    const status = statusLine(context.versionMinor, this.status);
+
+    this.#headersSent = true;
+    this.#framing = framing;
+    output.writeBytes(status);
+    output.writeBytes(this.#channel.serverAndDateLines());
+    for (const line of lines) output.writeBytes(line);
 
     if (framing === "length") {
       if (bodyLength >= 0) {
@@ -276,9 +285,7 @@ export class ResponseWriter {
 
   #indexOf(lowerName: string): number {
     const names = this.#names;
-    for (let i = 0; i < names.length; i++) {
-      if (names[i].length === lowerName.length && names[i].toLowerCase() === lowerName) return i;
-    }
+    for (let i = 0; i < names.length; i++) if (isNamed(names[i], lowerName)) return i;
     return -1;
   }
 
@@ -287,34 +294,13 @@ export class ResponseWriter {
   }
 }
 
-/** RFC 9110 §5.6.2 tchar, as a lookup table. */
-const TOKEN_CHARS = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-  TOKEN_CHARS[c.charCodeAt(0)] = 1;
+/** Whether `name` is `lowerName` in any case; the length test spares most comparisons. */
+function isNamed(name: string, lowerName: string): boolean {
+  return name.length === lowerName.length && name.toLowerCase() === lowerName;
 }
 
-function assertFieldName(name: string): void {
-  if (name.length === 0) throw new TypeError("empty header name");
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code >= 128 || TOKEN_CHARS[code] === 0) {
-      throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
-    }
-  }
-}
-
-/**
- * Field values may hold visible characters, SP, HTAB and obs-text (RFC 9110 §5.5); a CR or LF
- * would let a value inject fields or a whole response, so it is a bug in the caller.
- */
-function assertFieldValue(name: string, value: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) {
-      throw new TypeError(`invalid character in the value of header ${name}`);
-    }
-  }
-}
+/** Reused by #writeHead: the encoded field lines of the head being written. */
+const HEAD_LINES: Uint8Array[] = [];
 
 function parseDeclaredLength(value: string): number {
   if (!/^[0-9]{1,15}$/.test(value)) throw new TypeError(`invalid Content-Length: ${value}`);

@@ -13,14 +13,20 @@ const logger = getLogger(["zhttp", "access"]);
 
 export function accessLog(format: AccessLogFormat = "pretty"): Middleware {
   const formatLine = format === "common" ? commonLogLine : prettyLine;
-  return (next) => async (req, res) => {
+  return (next) => (req, res) => {
     const started = performance.now();
-    try {
-      await next(req, res);
-    } finally {
-      // The {line} placeholder keeps the text out of LogTape's message parsing.
+    // The {line} placeholder keeps the text out of LogTape's message parsing.
+    const log = () =>
       logger.info("{line}", { line: formatLine(req, res, performance.now() - started) });
+    let result;
+    try {
+      result = next(req, res);
+    } catch (error) {
+      log();
+      throw error;
     }
+    if (result instanceof Promise) return result.finally(log);
+    log();
   };
 }
 
