@@ -43,6 +43,8 @@ export interface ConnectionOptions {
   handler: Handler;
   limits: ConnectionLimits;
   timeouts: Timeouts;
+  /** The time deadlines are measured on (see StallClock); Date.now by default. */
+  clock?: () => number;
 }
 
 /** First size of a connection's read buffer: enough for typical heads and pipelined bursts. */
@@ -81,6 +83,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   readonly #timeouts: Timeouts;
   readonly #parser: HeadParser;
   readonly #maxHeadBufferBytes: number;
+  readonly #now: () => number;
 
   #state: ConnectionState = "idle";
   #closed = false;
@@ -106,10 +109,11 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#limits = options.limits;
     this.#timeouts = options.timeouts;
     this.#parser = new HeadParser(options.limits);
+    this.#now = options.clock ?? Date.now;
     // Room for the largest head the limits allow, plus the CRLFs around it.
     this.#maxHeadBufferBytes = options.limits.maxRequestLineBytes +
       options.limits.maxHeaderBytes + 1024;
-    this.#idleSince = Date.now();
+    this.#idleSince = this.#now();
     this.#readDeadline = this.#idleSince + this.#timeouts.headMs;
   }
 
@@ -197,7 +201,7 @@ export class Connection implements BufferedSource, ResponseChannel {
         this.buffer = fresh;
       }
     }
-    this.#readDeadline = Date.now() + this.#timeouts.bodyMs;
+    this.#readDeadline = this.#now() + this.#timeouts.bodyMs;
     const read = await this.#conn.read(this.buffer.subarray(this.end));
     this.#readDeadline = 0;
     if (read === null) return false;
@@ -259,7 +263,7 @@ export class Connection implements BufferedSource, ResponseChannel {
         this.position = this.end = 0;
         if (this.#state !== "idle") {
           this.#state = "idle";
-          this.#idleSince = Date.now();
+          this.#idleSince = this.#now();
           this.#readDeadline = this.#idleSince +
             (this.#served === 0 ? this.#timeouts.headMs : this.#timeouts.idleMs);
         }
@@ -269,7 +273,7 @@ export class Connection implements BufferedSource, ResponseChannel {
           // The head timeout runs from its first byte, not per read: a client trickling one
           // byte at a time (slowloris) still runs out of time.
           this.#state = "head";
-          this.#readDeadline = Date.now() + this.#timeouts.headMs;
+          this.#readDeadline = this.#now() + this.#timeouts.headMs;
         }
       }
       const read = await this.#conn.read(this.buffer.subarray(this.end));
@@ -468,7 +472,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#state = "lingering";
     try {
       await this.#conn.closeWrite();
-      this.#readDeadline = Date.now() + LINGER_MS;
+      this.#readDeadline = this.#now() + LINGER_MS;
       let dropped = 0;
       while (dropped < MAX_LINGER_BYTES && !this.#closed) {
         const read = await this.#conn.read(this.buffer);
@@ -516,7 +520,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   async #writeAll(bytes: Uint8Array): Promise<void> {
     let written = 0;
     while (written < bytes.length) {
-      this.#writeDeadline = Date.now() + this.#timeouts.writeMs;
+      this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
       written += await this.#conn.write(written === 0 ? bytes : bytes.subarray(written));
     }
     this.#writeDeadline = 0;
@@ -538,7 +542,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#state = "closed";
     const writer = this.#exchange?.response ?? null;
     this.#queueErrorResponse(408, true, writer);
-    this.#writeDeadline = Date.now() + this.#timeouts.writeMs;
+    this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
     this.flush().catch(() => {}).finally(() => this.close());
   }
 }

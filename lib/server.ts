@@ -7,6 +7,7 @@ import { Connection, type ConnectionLimits, type Timeouts } from "./connection.t
 import type { Handler } from "./handler.ts";
 import { DEFAULT_PARSER_LIMITS } from "./http/parser.ts";
 import { Semaphore } from "./semaphore.ts";
+import { StallClock } from "./stall_clock.ts";
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** Request bodies above this get 413 unless configured otherwise. */
@@ -61,6 +62,8 @@ export class Server {
   readonly #permits: Semaphore;
   readonly #connections = new Map<Connection, Promise<void>>();
   readonly #sweep: ReturnType<typeof setInterval>;
+  /** Deadlines are measured on this clock, which stops while the event loop is stalled. */
+  readonly #clock: StallClock;
   #closing = false;
   #shutdown: Promise<ShutdownReport> | null = null;
   #stoppedAccepting!: Promise<void>;
@@ -82,7 +85,9 @@ export class Server {
       tcpBacklog: LISTEN_BACKLOG,
     });
     this.addr = this.#listener.addr;
-    this.#sweep = setInterval(() => this.#enforceDeadlines(), sweepInterval(this.#timeouts));
+    const sweepMs = sweepInterval(this.#timeouts);
+    this.#clock = new StallClock(sweepMs);
+    this.#sweep = setInterval(() => this.#enforceDeadlines(), sweepMs);
     this.#stoppedAccepting = this.#acceptLoop();
     this.finished = this.#stoppedAccepting.then(() => this.#allClosed());
   }
@@ -182,6 +187,7 @@ export class Server {
       handler: this.#handler,
       limits: this.#limits,
       timeouts: this.#timeouts,
+      clock: () => this.#clock.now(),
     });
     const served = connection.serve().finally(() => {
       this.#connections.delete(connection);
@@ -203,7 +209,7 @@ export class Server {
   }
 
   #enforceDeadlines(): void {
-    const now = Date.now();
+    const now = this.#clock.tick();
     for (const connection of this.#connections.keys()) connection.enforceDeadlines(now);
   }
 
