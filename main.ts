@@ -149,4 +149,21 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  // A server must not die of one forgotten promise: log it and keep serving.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    console.error("zhttp: an operation failed unexpectedly:", event.reason);
+  });
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    // A bug: say so with the detail needed to report it, and keep a double-clicked console
+    // open long enough to read it.
+    console.error("zhttp stopped on an unexpected error:", error);
+    await waitBeforeClosing(Deno.args);
+    code = 1;
+  }
+  Deno.exit(code);
+}
