@@ -21,13 +21,13 @@ const lines = new Map<string, Map<string, Uint8Array>>();
 export function fieldLine(name: string, value: string): Uint8Array {
   let byValue = lines.get(name);
   if (byValue === undefined) {
+    assertFieldName(name);
     if (lines.size >= MAX_NAMES) lines.clear();
     byValue = new Map();
     lines.set(name, byValue);
   }
   let line = byValue.get(value);
   if (line === undefined) {
-    assertFieldName(name);
     assertFieldValue(name, value);
     line = encodeLatin1(`${name}: ${value}\r\n`);
     if (byValue.size >= MAX_VALUES_PER_NAME) byValue.clear();

@@ -188,7 +188,6 @@ export class ResponseWriter {
     if (this.#context.versionMinor === 1) return "chunked";
     // An HTTP/1.0 client understands neither chunked coding nor an open connection after a
     // body of unknown length: the close marks the end (RFC 9112 §6.3 item 8).
-    this.#context.keepAlive = false;
     return "close";
   }
 
@@ -238,8 +237,14 @@ export class ResponseWriter {
       // could contradict how the body is actually delimited.
       if (isNamed(name, "transfer-encoding") || isNamed(name, "connection")) continue;
       if (isNamed(name, "content-length")) {
-        declaredLength = parseDeclaredLength(values[i]);
-        if (framing !== "length" || bodyLength >= 0) continue;
+        // Written once, below, by us: two differing lines would let a client and a proxy
+        // disagree on where this response ends (RFC 9112 §6.3).
+        const length = parseDeclaredLength(values[i]);
+        if (declaredLength >= 0 && length !== declaredLength) {
+          throw new TypeError("conflicting Content-Length values");
+        }
+        declaredLength = length;
+        continue;
       }
       lines.push(fieldLine(name, values[i]));
     }
@@ -260,6 +265,9 @@ export class ResponseWriter {
         output.writeLatin1(CRLF);
         this.#declaredLength = context.headRequest ? 0 : bodyLength;
       } else {
+        output.writeLatin1("Content-Length: ");
+        output.writeDecimal(declaredLength);
+        output.writeLatin1(CRLF);
         this.#declaredLength = declaredLength;
       }
     } else if (framing === "chunked") {
@@ -272,7 +280,7 @@ export class ResponseWriter {
     }
 
     // Decided once, here: whatever the head says is what the connection will do.
-    const keepAlive = context.keepAlive;
+    const keepAlive = context.keepAlive && framing !== "close";
     if (!keepAlive) {
       context.keepAlive = false;
       output.writeLatin1("Connection: close\r\n\r\n");

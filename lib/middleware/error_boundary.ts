@@ -42,5 +42,7 @@ function answerError(error: unknown, req: HttpRequest, res: ResponseWriter): voi
       error,
     });
   }
+  // Nothing the failed handler set belongs on the error (a Content-Encoding, a bad field).
+  res.discardHeaders();
   endWithStatus(res, 500, true);
 }
