@@ -20,6 +20,7 @@ import {
   type ResponseContext,
   ResponseWriter,
 } from "./http/response.ts";
+import type { ReadGate } from "./read_gate.ts";
 import { HttpRequest } from "./request.ts";
 
 /** How long each kind of wait may last, in milliseconds. */
@@ -45,6 +46,8 @@ export interface ConnectionOptions {
   timeouts: Timeouts;
   /** The time deadlines are measured on (see StallClock); Date.now by default. */
   clock?: () => number;
+  /** Shared by the server's connections: head reads take turns when it is saturated. */
+  readGate?: ReadGate;
 }
 
 /** First size of a connection's read buffer: enough for typical heads and pipelined bursts. */
@@ -84,6 +87,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   readonly #parser: HeadParser;
   readonly #maxHeadBufferBytes: number;
   readonly #now: () => number;
+  readonly #readGate: ReadGate | undefined;
 
   #state: ConnectionState = "idle";
   #closed = false;
@@ -110,6 +114,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#timeouts = options.timeouts;
     this.#parser = new HeadParser(options.limits);
     this.#now = options.clock ?? Date.now;
+    this.#readGate = options.readGate;
     // Room for the largest head the limits allow, plus the CRLFs around it.
     this.#maxHeadBufferBytes = options.limits.maxRequestLineBytes +
       options.limits.maxHeaderBytes + 1024;
@@ -164,6 +169,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = "closed";
+    this.#readGate?.withdraw(this);
     try {
       this.#conn.close();
     } catch {
@@ -276,11 +282,24 @@ export class Connection implements BufferedSource, ResponseChannel {
           this.#readDeadline = this.#now() + this.#timeouts.headMs;
         }
       }
-      const read = await this.#conn.read(this.buffer.subarray(this.end));
+      const read = await this.#readInTurn();
       if (read === null) return null;
       this.end += read;
       const head = this.#parser.parse(this.buffer, this.position, this.end);
       if (head !== null) return head;
+    }
+  }
+
+  /** Reads more of a head once the read gate lets this connection in (see read_gate.ts). */
+  async #readInTurn(): Promise<number | null> {
+    const gate = this.#readGate;
+    if (gate === undefined) return await this.#conn.read(this.buffer.subarray(this.end));
+    const turn = gate.enter(this);
+    if (turn !== undefined) await turn;
+    try {
+      return await this.#conn.read(this.buffer.subarray(this.end));
+    } finally {
+      gate.leave(this);
     }
   }
 

@@ -6,6 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { Connection, type ConnectionLimits, type Timeouts } from "./connection.ts";
 import type { Handler } from "./handler.ts";
 import { DEFAULT_PARSER_LIMITS } from "./http/parser.ts";
+import { ReadGate } from "./read_gate.ts";
 import { Semaphore } from "./semaphore.ts";
 import { StallClock } from "./stall_clock.ts";
 
@@ -60,6 +61,8 @@ export class Server {
   readonly #timeouts: Timeouts;
   readonly #drainMs: number;
   readonly #permits: Semaphore;
+  /** Makes connections take turns reading when the server is saturated (see read_gate.ts). */
+  readonly #readGate = new ReadGate();
   readonly #connections = new Map<Connection, Promise<void>>();
   readonly #sweep: ReturnType<typeof setInterval>;
   /** Deadlines are measured on this clock, which stops while the event loop is stalled. */
@@ -188,6 +191,7 @@ export class Server {
       limits: this.#limits,
       timeouts: this.#timeouts,
       clock: () => this.#clock.now(),
+      readGate: this.#readGate,
     });
     const served = connection.serve().finally(() => {
       this.#connections.delete(connection);
@@ -219,6 +223,7 @@ export class Server {
       await Promise.all(this.#connections.values());
     }
     clearInterval(this.#sweep);
+    this.#readGate.close();
   }
 }
 
