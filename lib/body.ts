@@ -36,7 +36,23 @@ export interface BodyFraming {
   readonly start: number;
 }
 
+/** The source of a body that is empty by definition: never read. */
+const NO_SOURCE: BufferedSource = {
+  buffer: new Uint8Array(0),
+  position: 0,
+  end: 0,
+  fill: () => Promise.resolve(false),
+  beforeFirstWait: () => Promise.resolve(),
+};
+
 export class BodyReader {
+  /** The body of every request without one (most of them): shared, as it has no state. */
+  static readonly NONE: BodyReader = new BodyReader(NO_SOURCE, {
+    kind: "none",
+    contentLength: 0,
+    start: 0,
+  }, { maxBodyBytes: 0 });
+
   readonly #source: BufferedSource;
   readonly #floor: number;
   readonly #chunked: ChunkedDecoder | null;

@@ -318,7 +318,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#exchange = exchange;
     let result;
     try {
-      const body = new BodyReader(this, {
+      const body = head.bodyKind === "none" ? BodyReader.NONE : new BodyReader(this, {
         kind: head.bodyKind,
         contentLength: head.contentLength,
         start: head.end,
