@@ -240,19 +240,8 @@ async function measureLoad(workload: LoadWorkload, context: Context): Promise<Lo
   return servers.map((server) => medianRow(server.name, samples.get(server)!));
 }
 
-interface LoadSample {
-  requestsPerSecond: number;
-  megabytesPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  cpuShare: number;
-  wrkCpuShare: number;
-  othersOnServerCore: number;
-  othersOnClientCore: number;
-  errors: WrkErrors;
-  spread: Spread | null;
-}
+/** One run's numbers: a row of the report before medians are taken. */
+type LoadSample = Omit<LoadRow, "peer">;
 
 async function loadOnce(
   workload: LoadWorkload,
