@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import {
   type Config,
-  ConfigError,
   DEFAULT_CACHE_CONTROL,
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -24,19 +23,9 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_TIMEOUTS,
 } from "../lib/server.ts";
+import { configErrorOf } from "./support/config_errors.ts";
 
 const FILE = "/home/ann/site/zhttp.json";
-
-/** The message of the ConfigError that `run` throws; fails on any other outcome. */
-function configErrorOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected a ConfigError, but nothing was thrown");
-}
 
 // ── parseCommandLine ────────────────────────────────────────────────────────────────────
 

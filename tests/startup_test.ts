@@ -5,7 +5,6 @@
  * console wait on Windows.
  */
 import assert from "node:assert/strict";
-import { ConfigError } from "../lib/config.ts";
 import { serverPermissions } from "../scripts/permissions.ts";
 import {
   browserCommand,
@@ -17,6 +16,7 @@ import {
   type StartupFacts,
   type StartupPlan,
 } from "../lib/startup.ts";
+import { configErrorOf } from "./support/config_errors.ts";
 
 interface Machine {
   os?: typeof Deno.build.os;
@@ -47,17 +47,6 @@ function servePlan(args: string[], machine: Machine) {
   assert.equal(plan.action, "serve");
   if (plan.action !== "serve") throw new Error("unreachable");
   return plan;
-}
-
-/** The message of the ConfigError that `run` throws; fails on any other outcome. */
-function configErrorOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected a ConfigError, but nothing was thrown");
 }
 
 // ── planStartup: the folder, the settings file, the hidden files ───────────────────────
