@@ -50,6 +50,19 @@ export function statusLine(versionMinor: 0 | 1, status: number): Uint8Array {
   return line;
 }
 
+/** Content-Length lines of small bodies are cached; larger ones are encoded each time. */
+const CACHED_LENGTHS = 64 * 1024;
+const contentLengthLines: Uint8Array[] = [];
+
+/** `Content-Length: <length>\r\n` as bytes. */
+export function contentLengthLine(length: number): Uint8Array {
+  const cached = contentLengthLines[length];
+  if (cached !== undefined) return cached;
+  const line = encodeLatin1(`Content-Length: ${length}\r\n`);
+  if (length < CACHED_LENGTHS) contentLengthLines[length] = line;
+  return line;
+}
+
 let cachedSecond = -1;
 let cachedLines: Uint8Array = new Uint8Array(0);
 

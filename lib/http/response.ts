@@ -10,7 +10,7 @@
  * HTTP/1.0 client) the end of the connection marks the end of the body.
  */
 import type { OutputBuffer } from "./output.ts";
-import { fieldLine, statusLine } from "./field_lines.ts";
+import { contentLengthLine, fieldLine, statusLine } from "./field_lines.ts";
 import { statusText } from "./status.ts";
 
 /** The connection's side of a response: where bytes go and how they leave. */
@@ -260,23 +260,17 @@ export class ResponseWriter {
       if (bodyLength >= 0) {
         // end(body): the body is the whole truth, unless HEAD announced the GET length.
         const length = context.headRequest && declaredLength >= 0 ? declaredLength : bodyLength;
-        output.writeLatin1("Content-Length: ");
-        output.writeDecimal(length);
-        output.writeLatin1(CRLF);
+        output.writeBytes(contentLengthLine(length));
         this.#declaredLength = context.headRequest ? 0 : bodyLength;
       } else {
-        output.writeLatin1("Content-Length: ");
-        output.writeDecimal(declaredLength);
-        output.writeLatin1(CRLF);
+        output.writeBytes(contentLengthLine(declaredLength));
         this.#declaredLength = declaredLength;
       }
     } else if (framing === "chunked") {
       output.writeLatin1("Transfer-Encoding: chunked\r\n");
     } else if (framing === "none" && this.status === 304 && declaredLength >= 0) {
       // A 304 may repeat the Content-Length the 200 would have had (RFC 9110 §8.6).
-      output.writeLatin1("Content-Length: ");
-      output.writeDecimal(declaredLength);
-      output.writeLatin1(CRLF);
+      output.writeBytes(contentLengthLine(declaredLength));
     }
 
     // Decided once, here: whatever the head says is what the connection will do.
