@@ -110,10 +110,12 @@ export class ResponseWriter {
 
   removeHeader(name: string): this {
     this.#assertHeadersNotSent();
+    const names = this.#names;
+    if (names.length === 0) return this;
     const lower = name.toLowerCase();
-    for (let i = this.#names.length - 1; i >= 0; i--) {
-      if (this.#names[i].toLowerCase() === lower) {
-        this.#names.splice(i, 1);
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (isNamed(names[i], lower)) {
+        names.splice(i, 1);
         this.#values.splice(i, 1);
       }
     }

@@ -1,0 +1,78 @@
+/**
+ * The per-request JS path without sockets: parse a head, build the request and the writer,
+ * run the app (router, error boundary, /hello or a small static file), encode the answer.
+ * Run with `deno bench scripts/request_path_bench.ts`. Unlike wrk runs, these numbers are
+ * stable on a noisy machine, so they tell whether a change to the hot path helps.
+ */
+import { createApp } from "../lib/app.ts";
+import { BodyReader } from "../lib/body.ts";
+import type { Handler } from "../lib/handler.ts";
+import { HeadParser } from "../lib/http/parser.ts";
+import { serverAndDateLines } from "../lib/http/field_lines.ts";
+import { OutputBuffer } from "../lib/http/output.ts";
+import { ResponseWriter } from "../lib/http/response.ts";
+import { HttpRequest } from "../lib/request.ts";
+import { createStaticHandler } from "../lib/handlers/static.ts";
+
+const root = Deno.makeTempDirSync({ prefix: "zhttp-request-bench-" });
+Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));
+// Old enough to be cached (the cache takes files whose times are at least 2 s old).
+Deno.utimeSync(`${root}/1k.bin`, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+
+const hello = createApp();
+const files = createApp({
+  fallback: createStaticHandler({
+    root,
+    listing: true,
+    showDotfiles: false,
+    followSymlinks: false,
+    cacheControl: "no-cache",
+    cors: false,
+  }),
+});
+
+const REMOTE: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+const output = new OutputBuffer();
+const channel = {
+  output,
+  flush: () => Promise.resolve(),
+  serverAndDateLines: () => serverAndDateLines(),
+};
+
+function batch(path: string, count: number): Uint8Array {
+  const request = `GET ${path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n\r\n`;
+  return new TextEncoder().encode(request.repeat(count));
+}
+
+/** Answers every request in `bytes` as the connection would, synchronously. */
+function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): void {
+  let position = 0;
+  while (position < bytes.length) {
+    const head = parser.parse(bytes, position, bytes.length)!;
+    position = head.end;
+    const res = new ResponseWriter(channel, {
+      headRequest: false,
+      versionMinor: head.versionMinor,
+      keepAlive: head.keepAlive,
+    });
+    const result = app(new HttpRequest(head, BodyReader.NONE, REMOTE), res);
+    if (result instanceof Promise) throw new Error("the bench expects synchronous answers");
+    if (!res.ended) res.end();
+  }
+  output.take();
+  output.release();
+}
+
+const helloBatch = batch("/hello", 16);
+const fileBatch = batch("/1k.bin", 16);
+const parser = new HeadParser();
+
+Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, () => {
+  answerAll(parser, hello, helloBatch);
+});
+
+Deno.bench("16 pipelined GET /1k.bin (cached file)", { group: "path" }, () => {
+  answerAll(parser, files, fileBatch);
+});
+
+globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
