@@ -47,7 +47,6 @@ import {
   NO_ERRORS,
   requestsPerSecond,
   runWrk,
-  type WrkErrors,
 } from "./bench/wrk.ts";
 
 /** Seconds each server is loaded, unmeasured, before its runs (JIT, caches, page cache). */
