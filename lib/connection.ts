@@ -107,6 +107,10 @@ export class Connection implements BufferedSource, ResponseChannel {
   #writeDeadline = 0;
   /** The in-flight flush, so that flushes never interleave their bytes. */
   #flushing: Promise<void> | null = null;
+  /** The Server and Date lines as of the last read. */
+  #readDate: Uint8Array = serverAndDateLines();
+  /** True while a handler is running its synchronous part. */
+  #answeringSynchronously = false;
   /** The request being answered, for 100-continue. */
   #exchange: Exchange | null = null;
   /** The client may still be sending (a refused or unread request): linger before closing. */
@@ -262,7 +266,10 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   serverAndDateLines(): Uint8Array {
-    return serverAndDateLines();
+    // A head written while the handler runs synchronously belongs to the read that brought
+    // the request, microseconds ago: its Date serves all the pipelined answers of that read
+    // (one clock read per read, not per response). Later heads take the time afresh.
+    return this.#answeringSynchronously ? this.#readDate : serverAndDateLines();
   }
 
   // ── The request loop ─────────────────────────────────────────────────────────────────
@@ -302,6 +309,7 @@ export class Connection implements BufferedSource, ResponseChannel {
       const read = await this.#readInTurn();
       if (read === null) return null;
       this.end += read;
+      this.#readDate = serverAndDateLines();
       const head = this.#parser.parse(this.buffer, this.position, this.end);
       if (head !== null) return head;
     }
@@ -342,7 +350,12 @@ export class Connection implements BufferedSource, ResponseChannel {
       }, this.#limits);
       exchange.body = body;
       const request = new HttpRequest(head, body, this.#conn.remoteAddr as Deno.NetAddr);
-      result = this.#handler(request, response);
+      this.#answeringSynchronously = true;
+      try {
+        result = this.#handler(request, response);
+      } finally {
+        this.#answeringSynchronously = false;
+      }
     } catch (error) {
       return this.#answerFailed(error, response);
     }
