@@ -9,6 +9,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { BodyReader, type BufferedSource } from "./body.ts";
+import { answerError } from "./answer_error.ts";
 import type { Handler } from "./handler.ts";
 import { HttpError } from "./http/errors.ts";
 import { serverAndDateLines } from "./http/field_lines.ts";
@@ -430,40 +431,13 @@ export class Connection implements BufferedSource, ResponseChannel {
     return keepAlive;
   }
 
-  /**
-   * Turns an error thrown while answering into a response if none has started. Resolves
-   * whether the connection may continue.
-   */
+  /** Turns an error thrown while answering into a response (answer_error.ts). */
   #answerFailedExchange(error: unknown, response: ResponseWriter): boolean {
-    if (response.headersSent) {
-      // Part of a response is out: the only honest signal left is closing the connection.
-      if (!(error instanceof HttpError)) {
-        logger.error("{method} {target} failed after its response started: {error}", {
-          ...this.#describeExchange(),
-          error,
-        });
-      }
-      return false;
-    }
-    if (error instanceof HttpError) {
-      try {
-        this.#queueErrorResponse(error.status, error.closeConnection, response);
-        return !error.closeConnection;
-      } catch (encodingError) {
-        // The handler left a header that cannot be sent: a bug, reported as one below.
-        error = encodingError;
-      }
-    }
-    logger.error("{method} {target} failed: {error}", { ...this.#describeExchange(), error });
-    response.discardHeaders();
-    this.#queueErrorResponse(500, true, response);
-    return false;
-  }
-
-  /** The request being answered, for log lines. */
-  #describeExchange(): { method: string; target: string } {
     const head = this.#exchange?.head;
-    return { method: head?.method ?? "-", target: head?.target ?? "-" };
+    return answerError(error, response, {
+      method: head?.method ?? "-",
+      target: head?.target ?? "-",
+    });
   }
 
   /** Reads and drops the rest of an unread body, within MAX_DRAIN_BYTES and the timeout. */
