@@ -50,10 +50,11 @@ export const DEFAULT_FILE_CACHE_LIMITS: Readonly<FileCacheLimits> = {
  */
 export const MTIME_SETTLE_MS = 2000;
 
-export class FileCache {
+/** Holds entries of type T: a CachedFile with whatever else its user derives from it. */
+export class FileCache<T extends CachedFile = CachedFile> {
   readonly limits: FileCacheLimits;
   /** Insertion order is recency order: a hit moves its entry to the end. */
-  readonly #entries = new Map<string, CachedFile>();
+  readonly #entries = new Map<string, T>();
   #totalBytes = 0;
 
   constructor(limits: Partial<FileCacheLimits> = {}) {
@@ -66,7 +67,7 @@ export class FileCache {
   }
 
   /** The cached version of `path` if `current` (a fresh stat) still describes it. */
-  lookup(path: string, current: FileIdentity): CachedFile | undefined {
+  lookup(path: string, current: FileIdentity): T | undefined {
     const entry = this.#entries.get(path);
     if (entry === undefined) return undefined;
     if (!sameVersion(entry.identity, current)) {
@@ -82,7 +83,7 @@ export class FileCache {
    * Keeps `file` if it is small enough and settled (its mtime and ctime at least
    * MTIME_SETTLE_MS older than `readAtMs`, when it was read). Returns whether it was kept.
    */
-  store(path: string, file: CachedFile, readAtMs: number): boolean {
+  store(path: string, file: T, readAtMs: number): boolean {
     const size = file.bytes.length;
     if (size > this.limits.maxFileBytes || size > this.limits.maxTotalBytes) return false;
     // Without an mtime and an inode a version cannot be told from the next one.

@@ -11,7 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import path from "node:path";
 import type { Handler } from "../handler.ts";
-import { evaluatePreconditions, ifRangeAllows } from "../http/conditional.ts";
+import { evaluatePreconditions, ifRangeAllows, type Validators } from "../http/conditional.ts";
 import { formatHttpDate } from "../http/date.ts";
 import { HttpError } from "../http/errors.ts";
 import { weakEtag } from "../http/etag.ts";
@@ -25,7 +25,13 @@ import {
 } from "../http/range.ts";
 import { endWithStatus, type ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../request.ts";
-import { type CachedFile, FileCache, type FileCacheLimits, identityOf } from "./file_cache.ts";
+import {
+  type CachedFile,
+  FileCache,
+  type FileCacheLimits,
+  type FileIdentity,
+  identityOf,
+} from "./file_cache.ts";
 import { readListing, renderListing } from "./listing.ts";
 import { isInsideRoot, joinInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
@@ -82,17 +88,21 @@ export function createStaticHandler(options: StaticOptions): Handler {
   return (req, res) => server.serve(req, res);
 }
 
-/** A file ready to answer with: its headers' facts, and where its bytes come from. */
-interface FileToSend {
-  readonly size: number;
-  readonly etag: string;
-  readonly lastModified: string;
-  readonly lastModifiedMs: number;
-  readonly contentType: string;
-  /** The content when cached or small; null when it must be streamed from `path`. */
-  readonly bytes: Uint8Array | null;
+/**
+ * A file ready to answer with: the version (identity), the header facts derived from it once,
+ * and where its bytes come from. It is its own set of validators for the preconditions.
+ */
+interface FileToSend extends Validators {
   readonly path: string;
+  readonly identity: FileIdentity;
+  readonly lastModified: string;
+  readonly contentType: string;
+  /** The content when small (and cached when settled); null when streamed from `path`. */
+  readonly bytes: Uint8Array | null;
 }
+
+/** A small file as the cache holds it: a cache hit is answered without any allocation. */
+type CachedFileToSend = FileToSend & CachedFile;
 
 class StaticFiles {
   readonly #options: StaticOptions;
@@ -100,7 +110,8 @@ class StaticFiles {
   readonly #root: string;
   readonly #realRoot: string;
   readonly #hidden: Set<string>;
-  readonly #cache: FileCache;
+  readonly #cache: FileCache<CachedFileToSend>;
+  readonly #notFoundPage: string;
   readonly #chunkPool: Uint8Array[] = [];
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
@@ -121,6 +132,7 @@ class StaticFiles {
         .map((file) => this.#comparable(file)),
     );
     this.#cache = new FileCache(options.fileCache);
+    this.#notFoundPage = this.#flavour.join(this.#root, NOT_FOUND_PAGE);
   }
 
   /**
@@ -162,12 +174,13 @@ class StaticFiles {
     return this.#sendFile(req, res, file);
   }
 
-  async #serveFolder(
+  /** A folder: its index.html (synchronously when cached), else a listing, else 404. */
+  #serveFolder(
     req: HttpRequest,
     res: ResponseWriter,
     dirPath: string,
     segments: readonly string[],
-  ): Promise<void> {
+  ): void | Promise<void> {
     const indexPath = this.#flavour.join(dirPath, INDEX_FILE);
     let indexInfo: Deno.FileInfo | null = null;
     try {
@@ -177,10 +190,17 @@ class StaticFiles {
     }
     if (indexInfo?.isFile) {
       const file = this.#fileFor(indexPath, indexInfo);
-      if (file !== null) return await this.#sendFile(req, res, file);
+      if (file !== null) return this.#sendFile(req, res, file);
     }
     if (!this.#options.listing) return this.#notFound(res);
+    return this.#sendListing(res, dirPath, segments);
+  }
 
+  async #sendListing(
+    res: ResponseWriter,
+    dirPath: string,
+    segments: readonly string[],
+  ): Promise<void> {
     const entries = await readListing(dirPath, (name) => this.#listable(dirPath, name));
     const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
     res.setHeader("Content-Type", "text/html; charset=utf-8");
@@ -205,21 +225,15 @@ class StaticFiles {
   #fileFor(fsPath: string, info: Deno.FileInfo): FileToSend | null {
     const identity = identityOf(info);
     const cached = this.#cache.lookup(fsPath, identity);
-    if (cached !== undefined) return fromCache(cached, fsPath);
+    if (cached !== undefined) return cached;
     if (!this.#allowedRealPath(fsPath)) return null;
 
-    if (info.size > this.#cache.limits.maxFileBytes) return streamedFile(fsPath, info);
+    if (info.size > this.#cache.limits.maxFileBytes) return describeFile(fsPath, identity, null);
     const read = readSmallFile(fsPath);
     if (read === null) return null;
-    const cachedFile: CachedFile = {
-      identity: read.identity,
-      bytes: read.bytes,
-      etag: weakEtag({ size: read.bytes.length, mtimeMs: read.identity.mtimeMs }),
-      lastModified: formatHttpDate(read.identity.mtimeMs),
-      contentType: mediaTypeFor(fsPath),
-    };
-    this.#cache.store(fsPath, cachedFile, read.readAtMs);
-    return fromCache(cachedFile, fsPath);
+    const file = describeFile(fsPath, read.identity, read.bytes);
+    this.#cache.store(fsPath, file, read.readAtMs);
+    return file;
   }
 
   /** Whether the real path (links resolved) may be served: inside the root and not hidden. */
@@ -248,7 +262,7 @@ class StaticFiles {
   async #sendStreamed(req: HttpRequest, res: ResponseWriter, file: FileToSend): Promise<void> {
     const handle = await Deno.open(file.path, { read: true });
     try {
-      const opened = streamedFile(file.path, await handle.stat());
+      const opened = describeFile(file.path, identityOf(await handle.stat()), null);
       await this.#answerWith(req, res, opened, handle);
     } finally {
       handle.close();
@@ -263,7 +277,7 @@ class StaticFiles {
     handle: Deno.FsFile | null,
   ): void | Promise<void> {
     const headers = req.headers;
-    const validators = { etag: file.etag, lastModifiedMs: file.lastModifiedMs };
+    const size = file.identity.size;
     res.setHeader("ETag", file.etag);
     res.setHeader("Last-Modified", file.lastModified);
     res.setHeader("Cache-Control", this.#options.cacheControl);
@@ -275,7 +289,7 @@ class StaticFiles {
       ifNoneMatch: headers.get("if-none-match"),
       ifModifiedSince: headers.get("if-modified-since"),
       ifUnmodifiedSince: headers.get("if-unmodified-since"),
-    }, validators);
+    }, file);
     if (precondition === 304) {
       res.status = 304;
       res.end();
@@ -285,22 +299,22 @@ class StaticFiles {
 
     // RFC 9110 §14.2: Range is only defined for GET; If-Range can turn it into a full answer.
     const rangeHeader = req.method === "GET" ? headers.get("range") : null;
-    const decision = rangeHeader !== null && ifRangeAllows(headers.get("if-range"), validators)
-      ? decideRange(rangeHeader, file.size)
+    const decision = rangeHeader !== null && ifRangeAllows(headers.get("if-range"), file)
+      ? decideRange(rangeHeader, size)
       : { kind: "full" as const };
 
     if (decision.kind === "unsatisfiable") {
-      res.setHeader("Content-Range", unsatisfiableContentRange(file.size));
+      res.setHeader("Content-Range", unsatisfiableContentRange(size));
       return endWithStatus(res, 416, false);
     }
     res.setHeader("Content-Type", file.contentType);
     const head = req.method === "HEAD";
     if (decision.kind === "full") {
-      return this.#sendBody(res, file, handle, { start: 0, end: file.size - 1 }, head);
+      return this.#sendBody(res, file, handle, { start: 0, end: size - 1 }, head);
     }
     res.status = 206;
     if (decision.ranges.length === 1) {
-      res.setHeader("Content-Range", contentRange(decision.ranges[0], file.size));
+      res.setHeader("Content-Range", contentRange(decision.ranges[0], size));
       return this.#sendBody(res, file, handle, decision.ranges[0], head);
     }
     return this.#sendMultipart(res, file, handle, decision.ranges);
@@ -333,7 +347,12 @@ class StaticFiles {
     ranges: readonly ByteRange[],
   ): Promise<void> {
     const boundary = crypto.randomUUID().replaceAll("-", "");
-    const framing = multipartByteranges([...ranges], file.size, file.contentType, boundary);
+    const framing = multipartByteranges(
+      [...ranges],
+      file.identity.size,
+      file.contentType,
+      boundary,
+    );
     res.setHeader("Content-Type", framing.contentType);
     res.setHeader("Content-Length", framing.length);
     for (const part of framing.parts) {
@@ -412,7 +431,7 @@ class StaticFiles {
 
   /** 404, with the root's 404.html as the body when there is one. */
   #notFound(res: ResponseWriter): void {
-    const pagePath = this.#flavour.join(this.#root, NOT_FOUND_PAGE);
+    const pagePath = this.#notFoundPage;
     let page: FileToSend | null = null;
     try {
       const info = Deno.statSync(pagePath);
@@ -452,29 +471,20 @@ function realPathOr(file: string): string {
   }
 }
 
-/** A file too large for the cache, described by `info`: streamed from disk. */
-function streamedFile(fsPath: string, info: Deno.FileInfo): FileToSend {
-  const mtimeMs = identityOf(info).mtimeMs;
+/** Describes the version `identity` of the file at `fsPath`, with its content or without. */
+function describeFile<B extends Uint8Array | null>(
+  fsPath: string,
+  identity: FileIdentity,
+  bytes: B,
+): FileToSend & { bytes: B } {
   return {
-    size: info.size,
-    etag: weakEtag({ size: info.size, mtimeMs }),
-    lastModified: formatHttpDate(mtimeMs),
-    lastModifiedMs: mtimeMs,
+    path: fsPath,
+    identity,
+    etag: weakEtag({ size: identity.size, mtimeMs: identity.mtimeMs }),
+    lastModified: formatHttpDate(identity.mtimeMs),
+    lastModifiedMs: identity.mtimeMs,
     contentType: mediaTypeFor(fsPath),
-    bytes: null,
-    path: fsPath,
-  };
-}
-
-function fromCache(file: CachedFile, fsPath: string): FileToSend {
-  return {
-    size: file.bytes.length,
-    etag: file.etag,
-    lastModified: file.lastModified,
-    lastModifiedMs: file.identity.mtimeMs,
-    contentType: file.contentType,
-    bytes: file.bytes,
-    path: fsPath,
+    bytes,
   };
 }
 
@@ -485,7 +495,7 @@ function fromCache(file: CachedFile, fsPath: string): FileToSend {
  */
 function readSmallFile(
   fsPath: string,
-): { bytes: Uint8Array; identity: ReturnType<typeof identityOf>; readAtMs: number } | null {
+): { bytes: Uint8Array; identity: FileIdentity; readAtMs: number } | null {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(fsPath, { read: true });
@@ -517,7 +527,7 @@ function redirectToFolder(
 ): void {
   // Rebuilt from the checked segments, never from the raw path: "//evil.example" must not
   // become a protocol-relative redirect to another site.
-  const location = "/" + segments.map(encodeURIComponent).map((s) => s + "/").join("");
+  const location = "/" + segments.map((segment) => `${encodeURIComponent(segment)}/`).join("");
   const query = req.query;
   res.status = 301;
   res.setHeader("Location", query === "" ? location : `${location}?${query}`);
