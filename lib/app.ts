@@ -6,7 +6,6 @@
 import { compose, type Handler } from "./handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
-import { HttpError } from "./http/errors.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { Router } from "./router.ts";
@@ -23,13 +22,10 @@ export function createApp(options: AppOptions = {}): Handler {
   const router = new Router()
     .get("/hello", hello)
     .get("/echo", echoRequest)
-    .on(["POST", "PUT"], "/echo", echoBody)
-    .fallback(options.fallback ?? notFound);
+    .on(["POST", "PUT"], "/echo", echoBody);
+  // Without a fallback the router answers unknown paths with 404 itself.
+  if (options.fallback !== undefined) router.fallback(options.fallback);
   const middleware = [errorBoundary()];
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
   return compose(router.handler(), ...middleware);
 }
-
-const notFound: Handler = () => {
-  throw new HttpError(404, "Not Found", { closeConnection: false });
-};

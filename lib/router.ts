@@ -70,12 +70,14 @@ export class Router {
     const path = req.path;
     const exact = this.#exact.get(path);
     if (exact !== undefined) return this.#dispatchTo(exact, req, res);
-    const segments = path.split("/");
-    for (const route of this.#patterns) {
-      const params = matchRoute(route, segments);
-      if (params !== null) {
-        req.params = params;
-        return this.#dispatchTo(route, req, res);
+    if (this.#patterns.length > 0) {
+      const segments = path.split("/");
+      for (const route of this.#patterns) {
+        const params = matchRoute(route, segments);
+        if (params !== null) {
+          req.params = params;
+          return this.#dispatchTo(route, req, res);
+        }
       }
     }
     if (this.#fallback !== null) return this.#fallback(req, res);

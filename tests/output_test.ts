@@ -8,20 +8,17 @@ import { COPY_LIMIT, OutputBuffer } from "../lib/http/output.ts";
 /** One write to the buffer, as a test table spells it. */
 type Write =
   | { latin1: string }
-  | { decimal: number }
   | { bytes: Uint8Array };
 
 function apply(output: OutputBuffer, write: Write): void {
   if ("latin1" in write) output.writeLatin1(write.latin1);
-  else if ("decimal" in write) output.writeDecimal(write.decimal);
   else output.writeBytes(write.bytes);
 }
 
 /** The bytes `write` stands for. */
 function bytesOf(write: Write): Uint8Array {
   if ("bytes" in write) return write.bytes;
-  const text = "latin1" in write ? write.latin1 : String(write.decimal);
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
+  return Uint8Array.from(write.latin1, (char) => char.charCodeAt(0));
 }
 
 function concat(pieces: readonly Uint8Array[]): Uint8Array {
@@ -72,8 +69,8 @@ const TAKE_CASES: TakeCase[] = [
       { latin1: "HTTP/1.1 200 OK\r\n" },
       { bytes: new Uint8Array([0x41, 0x3a, 0x20, 0x31]) },
       { latin1: "\r\nContent-Length: " },
-      { decimal: 7 },
-      { decimal: 1234567 },
+      { latin1: "7" },
+      { latin1: "1234567" },
       { latin1: "\r\n\r\n" },
     ],
     pieceLengths: [17 + 4 + 18 + 1 + 7 + 4],
@@ -100,7 +97,7 @@ const TAKE_CASES: TakeCase[] = [
       { latin1: "between" },
       { bytes: pattern(LARGE + 5, 4) },
       { bytes: pattern(LARGE + 9, 5) },
-      { decimal: 42 },
+      { latin1: "42" },
       { bytes: pattern(10, 6) },
     ],
     pieceLengths: [10, LARGE, 7, LARGE + 5, LARGE + 9, 12],
@@ -150,22 +147,6 @@ for (const { name, writes, pieceLengths, byReference } of TAKE_CASES) {
     output.release();
   });
 }
-
-Deno.test("OutputBuffer.writeDecimal() writes non-negative integers in decimal", () => {
-  const cases: [number, string][] = [
-    [0, "0"],
-    [9, "9"],
-    [10, "10"],
-    [4096, "4096"],
-    [1234567890, "1234567890"],
-    [Number.MAX_SAFE_INTEGER, "9007199254740991"],
-  ];
-  for (const [value, text] of cases) {
-    const output = new OutputBuffer();
-    output.writeDecimal(value);
-    assert.equal(new TextDecoder().decode(concat(output.take())), text);
-  }
-});
 
 Deno.test("OutputBuffer.writeLatin1() writes each character below U+0100 as one byte", () => {
   const cases: [string, number[]][] = [
@@ -228,7 +209,7 @@ Deno.test("OutputBuffer carries many take()/release() rounds of mixed writes in 
   for (let round = 0; round < 40; round++) {
     const writes: Write[] = [
       { latin1: `HTTP/1.1 200 OK\r\nContent-Length: ` },
-      { decimal: round },
+      { latin1: String(round) },
       { latin1: "\r\n\r\n" },
       { bytes: pattern(sizes[round % sizes.length], round) },
     ];

@@ -4,6 +4,8 @@
  * copying the bytes measured cheaper than walking the strings for every response. Lookups
  * key on the strings themselves, whose hashes V8 keeps, so a hit costs two map probes.
  */
+import { formatHttpDate } from "./date.ts";
+import { encodeLatin1 } from "./latin1.ts";
 import { statusText } from "./status.ts";
 import { FIELD_VALUE_CHAR, TCHAR } from "./syntax.ts";
 
@@ -74,17 +76,9 @@ export function serverAndDateLines(now: number = Date.now()): Uint8Array {
   const second = Math.floor(now / 1000);
   if (second !== cachedSecond) {
     cachedSecond = second;
-    // toUTCString() produces IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7).
-    const date = new Date(second * 1000).toUTCString();
-    cachedLines = encodeLatin1(`Server: zhttp\r\nDate: ${date}\r\n`);
+    cachedLines = encodeLatin1(`Server: zhttp\r\nDate: ${formatHttpDate(second * 1000)}\r\n`);
   }
   return cachedLines;
-}
-
-function encodeLatin1(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }
 
 function assertFieldName(name: string): void {

@@ -20,6 +20,13 @@ export function decodeLatin1(bytes: Uint8Array, start: number, end: number): str
   return nativeLatin1Slice.call(bytes, start, end);
 }
 
+/** Encodes a string whose characters are all below U+0100 as one byte each. */
+export function encodeLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 /**
  * Whether bytes[start, start + text.length) spell `text`, ignoring ASCII case on both sides.
  * The caller has checked the length. Allocates nothing, so a lookup that misses is free.

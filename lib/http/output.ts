@@ -44,16 +44,6 @@ export class OutputBuffer {
     this.#used = at;
   }
 
-  /** Appends a non-negative integer in decimal. */
-  writeDecimal(value: number): void {
-    if (value < 10) {
-      this.#reserve(1);
-      this.#buffer[this.#used++] = 0x30 + value;
-    } else {
-      this.writeLatin1(String(value));
-    }
-  }
-
   /**
    * Appends bytes. Small ones are copied; large ones are queued by reference, so the caller
    * must not change them until they have been written and released.

@@ -11,6 +11,7 @@
  */
 import type { OutputBuffer } from "./output.ts";
 import { contentLengthLine, fieldLine, statusLine } from "./field_lines.ts";
+import { encodeLatin1 } from "./latin1.ts";
 import { statusText } from "./status.ts";
 
 /** The connection's side of a response: where bytes go and how they leave. */
@@ -35,8 +36,12 @@ export interface ResponseContext {
 type Framing = "length" | "chunked" | "close" | "none";
 
 const ENCODER = new TextEncoder();
-const CRLF = "\r\n";
-const LAST_CHUNK = "0\r\n\r\n";
+// Constant bytes of the framing, encoded once.
+const CRLF = encodeLatin1("\r\n");
+const LAST_CHUNK = encodeLatin1("0\r\n\r\n");
+const CHUNKED = encodeLatin1("Transfer-Encoding: chunked\r\n");
+const CLOSE_AND_END = encodeLatin1("Connection: close\r\n\r\n");
+const KEEP_ALIVE_AND_END = encodeLatin1("Connection: keep-alive\r\n\r\n");
 
 export class ResponseWriter {
   /** The status code to send; change it before the head goes out. */
@@ -178,7 +183,7 @@ export class ResponseWriter {
     }
     if (bytes !== undefined && bytes.length > 0) this.#queueBody(bytes);
     if (this.#framing === "chunked" && !this.#context.headRequest) {
-      this.#channel.output.writeLatin1(LAST_CHUNK);
+      this.#channel.output.writeBytes(LAST_CHUNK);
     }
     this.#ended = true;
   }
@@ -209,9 +214,9 @@ export class ResponseWriter {
     }
     if (this.#framing === "chunked") {
       output.writeLatin1(bytes.length.toString(16));
-      output.writeLatin1(CRLF);
+      output.writeBytes(CRLF);
       output.writeBytes(bytes);
-      output.writeLatin1(CRLF);
+      output.writeBytes(CRLF);
     } else {
       output.writeBytes(bytes);
     }
@@ -269,7 +274,7 @@ export class ResponseWriter {
         this.#declaredLength = declaredLength;
       }
     } else if (framing === "chunked") {
-      output.writeLatin1("Transfer-Encoding: chunked\r\n");
+      output.writeBytes(CHUNKED);
     } else if (framing === "none" && this.status === 304 && declaredLength >= 0) {
       // A 304 may repeat the Content-Length the 200 would have had (RFC 9110 §8.6).
       output.writeBytes(contentLengthLine(declaredLength));
@@ -279,11 +284,11 @@ export class ResponseWriter {
     const keepAlive = context.keepAlive && framing !== "close";
     if (!keepAlive) {
       context.keepAlive = false;
-      output.writeLatin1("Connection: close\r\n\r\n");
+      output.writeBytes(CLOSE_AND_END);
     } else if (context.versionMinor === 0) {
-      output.writeLatin1("Connection: keep-alive\r\n\r\n");
+      output.writeBytes(KEEP_ALIVE_AND_END);
     } else {
-      output.writeLatin1(CRLF);
+      output.writeBytes(CRLF);
     }
   }
 
