@@ -45,10 +45,10 @@ export interface ConnectionOptions {
   handler: Handler;
   limits: ConnectionLimits;
   timeouts: Timeouts;
-  /** The time deadlines are measured on (see StallClock); Date.now by default. */
-  clock?: () => number;
+  /** The time deadlines are measured on (see StallClock). */
+  clock: () => number;
   /** Shared by the server's connections: head reads take turns when it is saturated. */
-  readGate?: ReadGate;
+  readGate: ReadGate;
 }
 
 /** First size of a connection's read buffer: enough for typical heads and pipelined bursts. */
@@ -93,7 +93,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   readonly #parser: HeadParser;
   readonly #maxHeadBufferBytes: number;
   readonly #now: () => number;
-  readonly #readGate: ReadGate | undefined;
+  readonly #readGate: ReadGate;
 
   #state: ConnectionState = "idle";
   #closed = false;
@@ -123,7 +123,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#limits = options.limits;
     this.#timeouts = options.timeouts;
     this.#parser = new HeadParser(options.limits);
-    this.#now = options.clock ?? Date.now;
+    this.#now = options.clock;
     this.#readGate = options.readGate;
     // Room for the largest head the limits allow, plus the CRLFs around it.
     this.#maxHeadBufferBytes = options.limits.maxRequestLineBytes +
@@ -155,7 +155,7 @@ export class Connection implements BufferedSource, ResponseChannel {
           if (!await answered) break;
         } else if (!answered) {
           break;
-        } else if (this.#readGate !== undefined && this.#readGate.waiting > 0) {
+        } else if (this.#readGate.waiting > 0) {
           // Saturated (clients queue at the read gate), and this request was answered
           // synchronously. Before reading again, step back as many microtasks as a completed
           // read needs to reach its handler: then every connection whose read completed in
@@ -191,7 +191,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = "closed";
-    this.#readGate?.withdraw(this);
+    this.#readGate.withdraw(this);
     try {
       this.#conn.close();
     } catch {
@@ -319,7 +319,6 @@ export class Connection implements BufferedSource, ResponseChannel {
   /** Reads more of a head once the read gate lets this connection in (see read_gate.ts). */
   async #readInTurn(): Promise<number | null> {
     const gate = this.#readGate;
-    if (gate === undefined) return await this.#conn.read(this.buffer.subarray(this.end));
     const turn = gate.enter(this);
     if (turn !== undefined) await turn;
     try {
