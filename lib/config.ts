@@ -85,6 +85,18 @@ const FLAG_OPTIONS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
+/** The per-connection timeouts: flag name, zhttp.json key, and the Timeouts field. */
+const TIMEOUT_SETTINGS = [
+  { flag: "head-timeout", key: "headTimeout", field: "headMs" },
+  { flag: "idle-timeout", key: "idleTimeout", field: "idleMs" },
+  { flag: "body-timeout", key: "bodyTimeout", field: "bodyMs" },
+  { flag: "write-timeout", key: "writeTimeout", field: "writeMs" },
+] as const satisfies readonly {
+  flag: keyof typeof FLAG_OPTIONS;
+  key: string;
+  field: keyof Timeouts;
+}[];
+
 /** The flag values once every option token has passed `checkOption`. */
 type FlagValues = ReturnType<
   typeof parseArgs<{ options: typeof FLAG_OPTIONS; allowPositionals: true; strict: true }>
@@ -127,17 +139,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     settings.maxConnections = parseCount(values["max-connections"], flag("max-connections"));
   }
   const timeouts: Partial<Timeouts> = {};
-  if (values["head-timeout"] !== undefined) {
-    timeouts.headMs = parseDuration(values["head-timeout"], flag("head-timeout"));
-  }
-  if (values["idle-timeout"] !== undefined) {
-    timeouts.idleMs = parseDuration(values["idle-timeout"], flag("idle-timeout"));
-  }
-  if (values["body-timeout"] !== undefined) {
-    timeouts.bodyMs = parseDuration(values["body-timeout"], flag("body-timeout"));
-  }
-  if (values["write-timeout"] !== undefined) {
-    timeouts.writeMs = parseDuration(values["write-timeout"], flag("write-timeout"));
+  for (const { flag: name, field } of TIMEOUT_SETTINGS) {
+    const text = values[name];
+    if (text !== undefined) timeouts[field] = parseDuration(text, flag(name));
   }
   if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts;
   if (values["drain-timeout"] !== undefined) {
@@ -180,6 +184,11 @@ export function parseConfigFile(text: string, file: string): Settings {
   const timeouts: Partial<Timeouts> = {};
   for (const [key, value] of Object.entries(json)) {
     const where = `"${key}" in ${file}`;
+    const timeout = TIMEOUT_SETTINGS.find((setting) => setting.key === key);
+    if (timeout !== undefined) {
+      timeouts[timeout.field] = parseDurationSetting(value, where);
+      continue;
+    }
     switch (key) {
       case "root":
         settings.root = expectString(value, where);
@@ -192,18 +201,6 @@ export function parseConfigFile(text: string, file: string): Settings {
         break;
       case "maxConnections":
         settings.maxConnections = parseCount(String(expectNumberOrString(value, where)), where);
-        break;
-      case "headTimeout":
-        timeouts.headMs = parseDurationSetting(value, where);
-        break;
-      case "idleTimeout":
-        timeouts.idleMs = parseDurationSetting(value, where);
-        break;
-      case "bodyTimeout":
-        timeouts.bodyMs = parseDurationSetting(value, where);
-        break;
-      case "writeTimeout":
-        timeouts.writeMs = parseDurationSetting(value, where);
         break;
       case "drainTimeout":
         settings.drainMs = parseDurationSetting(value, where);
