@@ -327,6 +327,18 @@ function assertSaneOutcome(outcome: Outcome, input: Uint8Array): void {
   if (outcome.kind === "done") assert.ok(outcome.consumed <= input.length);
 }
 
+/** Decoded whole, `input` has a sane outcome, and split at `rawCuts` it has the same one. */
+function assertSplitsAgree(
+  input: Uint8Array,
+  rawCuts: readonly number[],
+  style: CallStyle,
+  limits: Partial<ChunkedLimits> | undefined,
+): void {
+  const whole = decodeInPieces(input, [input.length], "drain", limits);
+  assertSaneOutcome(whole, input);
+  assert.deepEqual(decodeInPieces(input, toCuts(rawCuts, input.length), style, limits), whole);
+}
+
 Deno.test("ChunkedDecoder.decode() yields only steps or HttpError for random bytes, however split", () => {
   fc.assert(
     fc.property(
@@ -335,13 +347,7 @@ Deno.test("ChunkedDecoder.decode() yields only steps or HttpError for random byt
       styleArb,
       limitsArb,
       (byteList, rawCuts, style, limits) => {
-        const input = Uint8Array.from(byteList);
-        const whole = decodeInPieces(input, [input.length], "drain", limits);
-        assertSaneOutcome(whole, input);
-        assert.deepEqual(
-          decodeInPieces(input, toCuts(rawCuts, input.length), style, limits),
-          whole,
-        );
+        assertSplitsAgree(Uint8Array.from(byteList), rawCuts, style, limits);
       },
     ),
     { numRuns: 2000 },
@@ -387,13 +393,7 @@ Deno.test("ChunkedDecoder.decode() yields only steps or HttpError for mutated va
       cutsArb,
       styleArb,
       ({ input, limits }, mutations, rawCuts, style) => {
-        const mutated = mutate(latin1(input + PIPELINED), mutations);
-        const whole = decodeInPieces(mutated, [mutated.length], "drain", limits);
-        assertSaneOutcome(whole, mutated);
-        assert.deepEqual(
-          decodeInPieces(mutated, toCuts(rawCuts, mutated.length), style, limits),
-          whole,
-        );
+        assertSplitsAgree(mutate(latin1(input + PIPELINED), mutations), rawCuts, style, limits);
       },
     ),
     { numRuns: 2000 },
