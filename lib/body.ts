@@ -5,6 +5,7 @@
  */
 import { ChunkedDecoder } from "./http/chunked.ts";
 import { HttpError } from "./http/errors.ts";
+import type { BodyKind } from "./http/parser.ts";
 
 /** The connection's read buffer, as the body reader sees it. */
 export interface BufferedSource {
@@ -30,7 +31,7 @@ export interface BodyLimits {
 
 /** What the request head said about its body. */
 export interface BodyFraming {
-  readonly kind: "none" | "length" | "chunked";
+  readonly kind: BodyKind;
   readonly contentLength: number;
   /** Where the body starts in the source buffer; bytes below it (the head) are kept. */
   readonly start: number;

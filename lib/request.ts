@@ -81,6 +81,8 @@ export class HttpRequest {
       pieces.push(piece.slice());
       total += piece.length;
     }
+    // Each piece had to be copied (views are reused by the next read); one needs no more.
+    if (pieces.length === 1) return pieces[0];
     const all = new Uint8Array(total);
     let at = 0;
     for (const piece of pieces) {
