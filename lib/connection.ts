@@ -73,10 +73,11 @@ const MAX_LINGER_BYTES = 4 * 1024 * 1024;
 
 const logger = getLogger(["zhttp", "connection"]);
 /**
- * How deep a completed read travels before its request is answered: the read promise, then
- * #readInTurn, #readHead and serve each resume once. See the yield in serve().
+ * How deep a completed read travels before its request is answered: the runtime's read
+ * promise, then Deno's `read()` wrapper and serve() each resume once. See the yield in
+ * serve().
  */
-const READ_PATH_DEPTH = 3;
+const READ_PATH_DEPTH = 2;
 const NOTHING_TO_WRITE = Promise.resolve();
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -143,25 +144,46 @@ export class Connection implements BufferedSource, ResponseChannel {
 
   /** Serves requests until the client leaves, an error, a timeout or a drain. Never throws. */
   async serve(): Promise<void> {
+    const gate = this.#readGate;
     try {
       while (!this.#closed) {
         // A pipelined request already in the buffer is answered without waiting on a read,
         // and a synchronous handler without a single promise.
-        const head = this.#parser.parse(this.buffer, this.position, this.end) ??
-          await this.#readHead();
+        let head = this.#parser.parse(this.buffer, this.position, this.end);
+        // The read loop lives here rather than in a helper so that a completed read reaches
+        // its handler in READ_PATH_DEPTH microtasks: every async layer costs one per request.
+        while (head === null) {
+          // A client that sends requests without reading the answers must not make the
+          // output grow: with a write still in flight, wait for it before reading more.
+          if (this.#flushing !== null && this.output.size > 0) await this.#flushing;
+          const into = this.#prepareRead();
+          if (into === null) break;
+          const turn = gate.enter(this);
+          if (turn !== undefined) await turn;
+          let read: number | null;
+          try {
+            read = await this.#conn.read(into);
+          } finally {
+            gate.leave(this);
+          }
+          if (read === null) break;
+          this.end += read;
+          this.#readDate = serverAndDateLines();
+          head = this.#parser.parse(this.buffer, this.position, this.end);
+        }
         if (head === null) break;
         const answered = this.#answer(head);
         if (typeof answered !== "boolean") {
           if (!await answered) break;
         } else if (!answered) {
           break;
-        } else if (this.#readGate.waiting > 0) {
+        } else if (gate.waiting > 0) {
           // Saturated (clients queue at the read gate), and this request was answered
           // synchronously. Before reading again, step back as many microtasks as a completed
           // read needs to reach its handler: then every connection whose read completed in
           // this turn is answered before any of them reads again, as happens by itself when
           // handlers are asynchronous. Measured at 1000 connections on /hello: p99 1.19 s
-          // with one step, 104 ms with three, and no loss of throughput.
+          // with one step, 104 ms with three (when the path was three deep).
           for (let step = 0; step < READ_PATH_DEPTH; step++) await undefined;
         }
       }
@@ -276,56 +298,33 @@ export class Connection implements BufferedSource, ResponseChannel {
   // ── The request loop ─────────────────────────────────────────────────────────────────
 
   /**
-   * Reads until a whole head is buffered (the caller found none in what is buffered). Null
-   * when the client left or we are draining.
+   * Before reading more of a head (none is complete in the buffer): sends what is queued,
+   * sets the state and its deadline, and returns where the read goes. Null when draining.
    */
-  async #readHead(): Promise<RequestHead | null> {
-    for (;;) {
-      // Nothing more to answer before the client sends more: send what is queued, and read
-      // while it is being written rather than after, which saves a turn of the event loop
-      // per request. At most one write is in flight when a read starts: a client that
-      // sends requests without reading the answers cannot make the output grow.
-      if (this.output.size > 0) {
-        if (this.#flushing !== null) await this.#flushing;
-        this.flush().catch(this.#closeOnWriteError);
+  #prepareRead(): Uint8Array | null {
+    // Nothing more to answer before the client sends more: send what is queued, and read
+    // while it is being written rather than after, which saves a turn of the event loop per
+    // request.
+    if (this.output.size > 0) this.flush().catch(this.#closeOnWriteError);
+    if (this.position === this.end) {
+      if (this.#draining) return null;
+      this.position = this.end = 0;
+      if (this.#state !== "idle") {
+        this.#state = "idle";
+        this.#idleSince = this.#now();
+        this.#readDeadline = this.#idleSince +
+          (this.#served === 0 ? this.#timeouts.headMs : this.#timeouts.idleMs);
       }
-      if (this.position === this.end) {
-        if (this.#draining) return null;
-        this.position = this.end = 0;
-        if (this.#state !== "idle") {
-          this.#state = "idle";
-          this.#idleSince = this.#now();
-          this.#readDeadline = this.#idleSince +
-            (this.#served === 0 ? this.#timeouts.headMs : this.#timeouts.idleMs);
-        }
-      } else {
-        this.#makeRoomForHead();
-        if (this.#state !== "head") {
-          // The head timeout runs from its first byte, not per read: a client trickling one
-          // byte at a time (slowloris) still runs out of time.
-          this.#state = "head";
-          this.#readDeadline = this.#now() + this.#timeouts.headMs;
-        }
-      }
-      const read = await this.#readInTurn();
-      if (read === null) return null;
-      this.end += read;
-      this.#readDate = serverAndDateLines();
-      const head = this.#parser.parse(this.buffer, this.position, this.end);
-      if (head !== null) return head;
+      return this.buffer;
     }
-  }
-
-  /** Reads more of a head once the read gate lets this connection in (see read_gate.ts). */
-  async #readInTurn(): Promise<number | null> {
-    const gate = this.#readGate;
-    const turn = gate.enter(this);
-    if (turn !== undefined) await turn;
-    try {
-      return await this.#conn.read(this.buffer.subarray(this.end));
-    } finally {
-      gate.leave(this);
+    this.#makeRoomForHead();
+    if (this.#state !== "head") {
+      // The head timeout runs from its first byte, not per read: a client trickling one
+      // byte at a time (slowloris) still runs out of time.
+      this.#state = "head";
+      this.#readDeadline = this.#now() + this.#timeouts.headMs;
     }
+    return this.buffer.subarray(this.end);
   }
 
   /**
@@ -523,13 +522,25 @@ export class Connection implements BufferedSource, ResponseChannel {
     }
   }
 
-  /** Writes everything queued, piece by piece, each under the write deadline. */
+  /**
+   * Writes everything queued, piece by piece, each write under the write deadline. One
+   * async function, not one per piece: each layer costs a promise per response.
+   */
   async #writeOut(): Promise<void> {
+    const conn = this.#conn;
     try {
       while (this.output.size > 0) {
         const pieces = this.output.take();
         try {
-          for (const piece of pieces) await this.#writeAll(piece);
+          for (const piece of pieces) {
+            this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
+            let written = await conn.write(piece);
+            while (written < piece.length) {
+              this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
+              written += await conn.write(piece.subarray(written));
+            }
+          }
+          this.#writeDeadline = 0;
         } finally {
           this.output.release();
         }
@@ -537,15 +548,6 @@ export class Connection implements BufferedSource, ResponseChannel {
     } finally {
       this.#flushing = null;
     }
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < bytes.length) {
-      this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
-      written += await this.#conn.write(written === 0 ? bytes : bytes.subarray(written));
-    }
-    this.#writeDeadline = 0;
   }
 
   /** A read deadline passed: idle connections just close; a partial request gets 408. */
