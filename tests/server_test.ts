@@ -340,6 +340,37 @@ Deno.test("server: a client that stops reading a response is disconnected", asyn
   while (server.connectionCount > 0) await delay(50);
 });
 
+Deno.test("server: a client that pipelines without reading the answers is pushed back", async () => {
+  await using server = startServer({ handler: app });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const block = new TextEncoder().encode("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2048));
+  // Each answer is ~4x its request: if the server went on reading while its answers cannot
+  // leave, it would take all of this and hold the answers in memory.
+  const limit = 64 * 1024 * 1024;
+  let sent = 0;
+  let pending: Promise<number> | null = null;
+  try {
+    while (sent < limit) {
+      pending = conn.write(block);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<"stalled">((resolve) => {
+        timer = setTimeout(() => resolve("stalled"), 1000);
+      });
+      const outcome = await Promise.race([pending, stalled]);
+      clearTimeout(timer);
+      if (outcome === "stalled") break;
+      sent += outcome;
+      pending = null;
+    }
+  } finally {
+    conn.close();
+    await pending?.catch(() => {});
+  }
+  assert.ok(sent < limit, `the server read all ${sent} bytes without its answers being read`);
+  const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal(response.status, 200);
+});
+
 Deno.test("server: at maxConnections a third client is served only after one leaves", async () => {
   await using server = startServer({ handler: app, maxConnections: 2 });
   using first = await RawConnection.open(server.addr.port);
