@@ -760,6 +760,32 @@ Deno.test("createStaticHandler() never serves a stale file whose size changes", 
   }
 });
 
+Deno.test("createStaticHandler() never serves a stale file to clients asking together", async () => {
+  // Requests arriving in the same turn share one stat (coalesced_stat.ts): a rewrite between
+  // two waves must still reach every request of the second wave.
+  await using site = await StaticSite.open({ "file.bin": patternBytes(SMALL_SIZE) });
+  const file = path.join(site.root, "file.bin");
+  await Deno.utime(file, OLD_MTIME, OLD_MTIME);
+  await delay(MTIME_SETTLE_MS + 100);
+  using clients = new DisposableStack();
+  const connections: RawConnection[] = [];
+  for (let i = 0; i < 16; i++) connections.push(clients.use(await RawConnection.open(site.port)));
+  const wave = () =>
+    Promise.all(connections.map(async (connection) => {
+      await connection.send(rawRequest("GET", "/file.bin", {}));
+      return (await connection.response()).body;
+    }));
+  for (let i = 1; i <= 5; i++) {
+    await wave();
+    const content = patternBytes(SMALL_SIZE, i);
+    await Deno.writeFile(file, content);
+    await Deno.utime(file, OLD_MTIME, OLD_MTIME);
+    for (const [client, body] of (await wave()).entries()) {
+      assert.ok(equalBytes(body, content), `wave ${i}, client ${client} got stale bytes`);
+    }
+  }
+});
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -2,7 +2,8 @@
  * The static file handler: URL path → safe path → stat → directory (redirect, index.html,
  * listing) or file → preconditions (RFC 9110 §13) → ranges (§14) → body.
  *
- * Small files come from the FileCache (validated by one stat per request, so never stale);
+ * Small files come from the FileCache (validated by a stat taken after the request arrived,
+ * so never stale; requests arriving together share one, see coalesced_stat.ts);
  * larger ones are streamed from disk through one bounded chunk buffer with backpressure,
  * so a 1 GiB download costs what a 1 KiB one does. Synchronous file calls are used only
  * where they are bounded (a stat, or reading one small file) and measured faster: async
@@ -32,6 +33,7 @@ import {
   type FileIdentity,
   identityOf,
 } from "./file_cache.ts";
+import { CoalescedStat } from "./coalesced_stat.ts";
 import { readListing, renderListing } from "./listing.ts";
 import { isInsideRoot, joinInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
@@ -113,6 +115,7 @@ class StaticFiles {
   readonly #cache: FileCache<CachedFileToSend>;
   readonly #notFoundPage: string;
   readonly #chunkPool: Uint8Array[] = [];
+  readonly #stats = new CoalescedStat();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -136,8 +139,10 @@ class StaticFiles {
   }
 
   /**
-   * Answers a request. Synchronous (no promise) for the common case of a cached file, a
-   * redirect or an error: a promise per request measured several percent of a small file.
+   * Answers a request. Refusals are answered synchronously; a path that may exist waits one
+   * microtask for its stat, which it shares with the other requests for that path arriving
+   * in the same turn (coalesced_stat.ts): under load that saves far more than the promise
+   * costs.
    */
   serve(req: HttpRequest, res: ResponseWriter): void | Promise<void> {
     const method = req.method;
@@ -154,13 +159,20 @@ class StaticFiles {
         : endWithStatus(res, decision.status, false);
     }
     const fsPath = joinInsideRoot(this.#root, decision.segments, this.#flavour);
+    return this.#stats.stat(fsPath).then(
+      (info) => this.#serveFound(req, res, decision, fsPath, info),
+      (error) => this.#answerFsError(error, res),
+    );
+  }
 
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(fsPath);
-    } catch (error) {
-      return this.#answerFsError(error, res);
-    }
+  /** What the path names, as a stat just taken describes it: a folder, a file or neither. */
+  #serveFound(
+    req: HttpRequest,
+    res: ResponseWriter,
+    decision: { segments: readonly string[]; trailingSlash: boolean },
+    fsPath: string,
+    info: Deno.FileInfo,
+  ): void | Promise<void> {
     if (info.isDirectory) {
       // Checked before the redirect too, so a link to a folder outside is not even named.
       if (!this.#allowedRealPath(fsPath)) return this.#notFound(res);
