@@ -35,7 +35,8 @@ import {
 } from "./file_cache.ts";
 import { CoalescedStat } from "./coalesced_stat.ts";
 import { readListing, renderListing } from "./listing.ts";
-import { isInsideRoot, joinInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
+import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
+import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
 export interface StaticOptions {
   /** The folder served. */
@@ -116,6 +117,7 @@ class StaticFiles {
   readonly #notFoundPage: string;
   readonly #chunkPool: Uint8Array[] = [];
   readonly #stats = new CoalescedStat();
+  readonly #paths: ResolvedPaths;
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -136,6 +138,9 @@ class StaticFiles {
     );
     this.#cache = new FileCache(options.fileCache);
     this.#notFoundPage = this.#flavour.join(this.#root, NOT_FOUND_PAGE);
+    this.#paths = new ResolvedPaths(this.#root, this.#flavour, {
+      showDotfiles: options.showDotfiles,
+    });
   }
 
   /**
@@ -151,16 +156,15 @@ class StaticFiles {
       if (method === "OPTIONS") return this.#answerOptions(req, res);
       throw new HttpError(405, "Method Not Allowed", { closeConnection: false });
     }
-    const decision = resolveUrlPath(req.path, { showDotfiles: this.#options.showDotfiles });
+    const decision = this.#paths.resolve(req.path);
     if (!decision.ok) {
       logger.debug("refused {path}: {reason}", { path: req.path, reason: decision.reason });
       return decision.status === 404
         ? this.#notFound(res)
         : endWithStatus(res, decision.status, false);
     }
-    const fsPath = joinInsideRoot(this.#root, decision.segments, this.#flavour);
-    return this.#stats.stat(fsPath).then(
-      (info) => this.#serveFound(req, res, decision, fsPath, info),
+    return this.#stats.stat(decision.fsPath).then(
+      (info) => this.#serveFound(req, res, decision, info),
       (error) => this.#answerFsError(error, res),
     );
   }
@@ -169,18 +173,18 @@ class StaticFiles {
   #serveFound(
     req: HttpRequest,
     res: ResponseWriter,
-    decision: { segments: readonly string[]; trailingSlash: boolean },
-    fsPath: string,
+    servable: ServablePath,
     info: Deno.FileInfo,
   ): void | Promise<void> {
+    const { fsPath, segments, trailingSlash } = servable;
     if (info.isDirectory) {
       // Checked before the redirect too, so a link to a folder outside is not even named.
       if (!this.#allowedRealPath(fsPath)) return this.#notFound(res);
-      if (!decision.trailingSlash) return redirectToFolder(req, res, decision.segments);
-      return this.#serveFolder(req, res, fsPath, decision.segments);
+      if (!trailingSlash) return redirectToFolder(req, res, segments);
+      return this.#serveFolder(req, res, fsPath, segments);
     }
     // A file asked for as a folder ("/a.txt/") does not exist, as on every file system.
-    if (!info.isFile || decision.trailingSlash) return this.#notFound(res);
+    if (!info.isFile || trailingSlash) return this.#notFound(res);
     const file = this.#fileFor(fsPath, info);
     if (file === null) return this.#notFound(res);
     return this.#sendFile(req, res, file);
