@@ -234,3 +234,40 @@ Deno.test("OutputBuffer carries many take()/release() rounds of mixed writes in 
   assertSameBytes(concat(sent), concat(expected));
   assert.equal(output.size, 0);
 });
+
+Deno.test("OutputBuffers of many connections never write into bytes another has not released", () => {
+  // Buffers go back to a shared pool on release(): one connection's answer must never land
+  // in bytes another connection has taken and is still writing.
+  const outputs = Array.from({ length: 8 }, () => new OutputBuffer());
+  for (let round = 0; round < 20; round++) {
+    const held: { pieces: Uint8Array[]; copy: Uint8Array; output: OutputBuffer }[] = [];
+    for (const [index, output] of outputs.entries()) {
+      apply(output, { bytes: pattern(500 + index * 300, round * 8 + index) });
+      const pieces = output.take();
+      held.push({ pieces, copy: concat(pieces).slice(), output });
+      // Every other connection finishes at once, handing its buffer to the next one.
+      if (index % 2 === 0) output.release();
+    }
+    for (const [index, { pieces, copy, output }] of held.entries()) {
+      if (index % 2 === 1) {
+        assertSameBytes(concat(pieces), copy, `round ${round}, connection ${index}`);
+        output.release();
+      }
+    }
+  }
+  for (const output of outputs) assert.equal(output.size, 0);
+});
+
+Deno.test("OutputBuffer: a connection with nothing to send holds no buffer of its own", () => {
+  // Seen from outside as: after release(), another connection's next answer reuses the
+  // very memory (the warmest buffer), instead of every connection keeping 32 KiB.
+  const first = new OutputBuffer();
+  apply(first, { latin1: "first answer" });
+  const [firstPiece] = first.take();
+  first.release();
+  const second = new OutputBuffer();
+  apply(second, { latin1: "second" });
+  const [secondPiece] = second.take();
+  assert.equal(secondPiece.buffer, firstPiece.buffer);
+  second.release();
+});

@@ -7,15 +7,28 @@
  * big body is never copied. Pure: the connection decides when to take the pending pieces
  * and write them, and tells the buffer when they have been written (`release`), which is
  * when the reused buffer may be overwritten again.
+ *
+ * The reused buffer is held only while there is output: once everything is written it goes
+ * back to a pool shared by all connections, and the next response takes the buffer used
+ * last, which is still in the CPU's cache. With a thousand connections a buffer each would
+ * be 32 MiB touched round-robin, a cache miss every 64 bytes of every response; idle
+ * keep-alive connections hold none.
  */
 
 /** Pieces up to this size are copied into the shared buffer; larger ones are queued as is. */
 export const COPY_LIMIT = 16 * 1024;
 /** Size of the reused buffer. A burst that overflows it continues in a fresh one. */
 const BUFFER_BYTES = 32 * 1024;
+/** Idle buffers kept in the pool (2 MiB); busier moments allocate and let the GC take them. */
+const MAX_POOLED_BUFFERS = 64;
+
+const EMPTY = new Uint8Array(0);
+/** Idle buffers, the one released last at the end (the warmest in the cache). */
+const pool: Uint8Array[] = [];
 
 export class OutputBuffer {
-  #buffer = new Uint8Array(BUFFER_BYTES);
+  /** The reused buffer, or EMPTY while there is no output (it is in the pool then). */
+  #buffer: Uint8Array = EMPTY;
   /** Bytes used in #buffer. */
   #used = 0;
   /** Start of the part of #buffer not yet turned into a queued piece. */
@@ -75,10 +88,20 @@ export class OutputBuffer {
     return pieces;
   }
 
-  /** The taken pieces are written: the reused buffer may be rewound if nothing is pending. */
+  /**
+   * The taken pieces are written: when nothing is pending, the reused buffer goes back to the
+   * pool (nothing refers to its bytes any more).
+   */
   release(): void {
     this.#taken = false;
-    if (this.size === 0) this.#used = this.#pieceStart = 0;
+    if (this.size === 0) this.#returnBuffer();
+  }
+
+  #returnBuffer(): void {
+    this.#used = this.#pieceStart = 0;
+    const buffer = this.#buffer;
+    this.#buffer = EMPTY;
+    if (buffer.length === BUFFER_BYTES && pool.length < MAX_POOLED_BUFFERS) pool.push(buffer);
   }
 
   /** Turns the not-yet-queued tail of #buffer into a piece. */
@@ -93,13 +116,17 @@ export class OutputBuffer {
   /** Makes room for `length` (≤ COPY_LIMIT or a short header line) more bytes. */
   #reserve(length: number): void {
     if (this.#used + length <= this.#buffer.length) return;
-    if (!this.#taken && this.size === 0) {
+    if (this.#buffer === EMPTY) {
+      // No buffer yet (#used is 0): the warmest one from the pool.
+      this.#buffer = pool.pop() ?? new Uint8Array(BUFFER_BYTES);
+      if (length <= this.#buffer.length) return;
+    } else if (!this.#taken && this.size === 0) {
       // Nothing refers to the buffer any more: rewind it.
       this.#used = this.#pieceStart = 0;
       if (length <= this.#buffer.length) return;
     }
-    // Pieces already cut (or being written) keep viewing the old buffer; continue in a
-    // fresh one, which then becomes the reused buffer.
+    // Pieces already cut (or being written) keep viewing the old buffer, which is therefore
+    // not pooled; continue in a fresh one, which then becomes the reused buffer.
     this.#cutPiece();
     this.#buffer = new Uint8Array(Math.max(BUFFER_BYTES, length));
     this.#used = this.#pieceStart = 0;
