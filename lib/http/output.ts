@@ -9,10 +9,9 @@
  * when the reused buffer may be overwritten again.
  *
  * The reused buffer is held only while there is output: once everything is written it goes
- * back to a pool shared by all connections, and the next response takes the buffer used
- * last, which is still in the CPU's cache. With a thousand connections a buffer each would
- * be 32 MiB touched round-robin, a cache miss every 64 bytes of every response; idle
- * keep-alive connections hold none.
+ * back to a pool shared by all connections, and the next response takes the buffer released
+ * last. Idle keep-alive connections, most of a busy server's, hold none: 2000 of them
+ * measured +77 MiB of RSS instead of +116 MiB, at the same throughput.
  */
 
 /** Pieces up to this size are copied into the shared buffer; larger ones are queued as is. */
