@@ -22,6 +22,7 @@
  */
 import { HttpError } from "./errors.ts";
 import { HeaderTable } from "./headers.ts";
+import { RecentTarget } from "./recent_target.ts";
 import { decodeLatin1, equalsIgnoringAsciiCase } from "./latin1.ts";
 import * as syntax from "./syntax.ts";
 
@@ -71,6 +72,8 @@ export class HeadParser {
   #headerStart = 0;
   #versionMinor: 0 | 1 = 1;
   #targetForm: TargetForm = "origin";
+  /** Decodes targets for this parser's heads, reusing the last one's string (see the module). */
+  readonly #recentTarget = new RecentTarget();
   #fieldCount = 0;
 
   // What the field lines said about framing and the connection, gathered as they complete.
@@ -598,6 +601,7 @@ export class HeadParser {
       versionMinor === 1 && (flags & EXPECT_CONTINUE) !== 0,
       start + this.#methodEnd,
       start + this.#targetEnd,
+      this.#recentTarget,
     );
     this.reset();
     return head;
@@ -627,6 +631,7 @@ export class RequestHead {
   readonly expectContinue: boolean;
   readonly #methodEnd: number;
   readonly #targetEnd: number;
+  readonly #recentTarget: RecentTarget;
   #method: string | undefined;
   #target: string | undefined;
 
@@ -644,6 +649,7 @@ export class RequestHead {
     expectContinue: boolean,
     methodEnd: number,
     targetEnd: number,
+    recentTarget: RecentTarget,
   ) {
     this.buffer = buffer;
     this.start = start;
@@ -657,6 +663,7 @@ export class RequestHead {
     this.expectContinue = expectContinue;
     this.#methodEnd = methodEnd;
     this.#targetEnd = targetEnd;
+    this.#recentTarget = recentTarget;
   }
 
   /** The method, case as sent. Common methods come back as shared constants. */
@@ -671,7 +678,7 @@ export class RequestHead {
     if (this.#target === undefined) {
       this.#target = this.#targetEnd - targetStart === 1 && this.buffer[targetStart] === SLASH
         ? "/"
-        : decodeLatin1(this.buffer, targetStart, this.#targetEnd);
+        : this.#recentTarget.decode(this.buffer, targetStart, this.#targetEnd);
     }
     return this.#target;
   }
