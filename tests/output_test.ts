@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { COPY_LIMIT, OutputBuffer } from "../lib/http/output.ts";
+import { concat } from "./support/raw_http.ts";
 
 /** One write to the buffer, as a test table spells it. */
 type Write =
@@ -19,16 +20,6 @@ function apply(output: OutputBuffer, write: Write): void {
 function bytesOf(write: Write): Uint8Array {
   if ("bytes" in write) return write.bytes;
   return Uint8Array.from(write.latin1, (char) => char.charCodeAt(0));
-}
-
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }
 
 /** Fails at the first differing byte (a deep diff of tens of KiB would take minutes). */
