@@ -303,9 +303,21 @@ export class ResponseWriter {
   }
 }
 
-/** Whether `name` is `lowerName` in any case; the length test spares most comparisons. */
+/**
+ * Whether `name` is `lowerName` in any ASCII case (field names are tokens, RFC 9110 §5.1).
+ * Compared in place: `toLowerCase()` made a string for every same-length pair, and a file
+ * response sets three 13-letter fields (Last-Modified, Cache-Control, Accept-Ranges).
+ */
 function isNamed(name: string, lowerName: string): boolean {
-  return name.length === lowerName.length && name.toLowerCase() === lowerName;
+  const length = lowerName.length;
+  if (name.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const code = name.charCodeAt(i);
+    if ((code >= 0x41 && code <= 0x5a ? code | 0x20 : code) !== lowerName.charCodeAt(i)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Reused by #writeHead: the encoded field lines of the head being written. */
