@@ -21,7 +21,7 @@ import {
   type ResponseContext,
   ResponseWriter,
 } from "./http/response.ts";
-import type { ReadGate } from "./read_gate.ts";
+import { type ReadGate, ReadPermit } from "./read_gate.ts";
 import { HttpRequest } from "./request.ts";
 
 /** How long each kind of wait may last, in milliseconds. */
@@ -89,6 +89,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   readonly #maxHeadBufferBytes: number;
   readonly #now: () => number;
   readonly #readGate: ReadGate;
+  readonly #readPermit = new ReadPermit();
 
   #state: ConnectionState = "idle";
   #closed = false;
@@ -101,8 +102,12 @@ export class Connection implements BufferedSource, ResponseChannel {
   /** Read and write deadlines (ms since epoch, 0 = none), enforced by the server's sweep. */
   #readDeadline = 0;
   #writeDeadline = 0;
-  /** The in-flight flush, so that flushes never interleave their bytes. */
-  #flushing: Promise<void> | null = null;
+  /**
+   * The write in progress, so that writes never interleave their bytes. It never rejects: a
+   * failed write closes the connection and is kept in #writeFailure for flush() to report.
+   */
+  #writing: Promise<void> | null = null;
+  #writeFailure: Error | null = null;
   /** The Server and Date lines as of the last read. */
   #readDate: Uint8Array = serverAndDateLines();
   /** True while a handler is running its synchronous part. */
@@ -139,6 +144,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   /** Serves requests until the client leaves, an error, a timeout or a drain. Never throws. */
   async serve(): Promise<void> {
     const gate = this.#readGate;
+    const permit = this.#readPermit;
     try {
       while (!this.#closed) {
         // A pipelined request already in the buffer is answered without waiting on a read,
@@ -149,17 +155,14 @@ export class Connection implements BufferedSource, ResponseChannel {
         while (head === null) {
           // A client that sends requests without reading the answers must not make the
           // output grow: with a write still in flight, wait for it before reading more.
-          if (this.#flushing !== null && this.output.size > 0) await this.#flushing;
+          if (this.#writing !== null && this.output.size > 0) await this.#writing;
           const into = this.#prepareRead();
           if (into === null) break;
-          const turn = gate.enter(this);
+          const turn = gate.enter(permit);
           if (turn !== undefined) await turn;
-          let read: number | null;
-          try {
-            read = await this.#conn.read(into);
-          } finally {
-            gate.leave(this);
-          }
+          // No try/finally for the permit: a failed read ends up in close(), which returns it.
+          const read = await this.#conn.read(into);
+          gate.leave(permit);
           if (read === null) break;
           this.end += read;
           this.#readDate = serverAndDateLines();
@@ -198,15 +201,12 @@ export class Connection implements BufferedSource, ResponseChannel {
     if (this.#state === "idle") this.close();
   }
 
-  /** A background write failed: the client is gone, so the pending read must end too. */
-  readonly #closeOnWriteError = () => this.close();
-
   /** Closes the socket at once; a pending read or write fails and serve() ends. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = "closed";
-    this.#readGate.withdraw(this);
+    this.#readGate.withdraw(this.#readPermit);
     try {
       this.#conn.close();
     } catch {
@@ -269,16 +269,29 @@ export class Connection implements BufferedSource, ResponseChannel {
   // ── ResponseChannel, for the ResponseWriter ───────────────────────────────────────────
 
   /**
-   * There is one writer at a time, and it writes until nothing is queued: a flush asked for
-   * while it runs is served by it (its bytes were queued before the writer looked again).
+   * Sends what is queued and resolves once it is written; rejects if the connection could
+   * not write it (and is closed).
    */
   flush(): Promise<void> {
-    if (this.#flushing !== null) return this.#flushing;
-    if (this.output.size === 0) return NOTHING_TO_WRITE;
-    // #writeOut always awaits a socket write before its `finally` clears #flushing, so the
-    // assignment below happens first.
-    this.#flushing = this.#writeOut();
-    return this.#flushing;
+    this.#startWriting();
+    if (this.#writing !== null) return this.#writing.then(this.#reportWriteFailure);
+    return this.#writeFailure === null ? NOTHING_TO_WRITE : Promise.reject(this.#writeFailure);
+  }
+
+  readonly #reportWriteFailure = (): void => {
+    if (this.#writeFailure !== null) throw this.#writeFailure;
+  };
+
+  /**
+   * There is one writer at a time, and it writes until nothing is queued: bytes queued while
+   * it runs are sent by it (it looks again before it stops). Nobody needs to wait for it, and
+   * it never rejects, so starting one costs no promise besides its own.
+   */
+  #startWriting(): void {
+    if (this.#writing !== null || this.output.size === 0 || this.#writeFailure !== null) return;
+    // #writeOut always awaits a socket write before it clears #writing, so the assignment
+    // below happens first.
+    this.#writing = this.#writeOut();
   }
 
   serverAndDateLines(): Uint8Array {
@@ -298,7 +311,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     // Nothing more to answer before the client sends more: send what is queued, and read
     // while it is being written rather than after, which saves a turn of the event loop per
     // request.
-    if (this.output.size > 0) this.flush().catch(this.#closeOnWriteError);
+    this.#startWriting();
     if (this.position === this.end) {
       if (this.#draining) return null;
       this.position = this.end = 0;
@@ -517,7 +530,8 @@ export class Connection implements BufferedSource, ResponseChannel {
 
   /**
    * Writes everything queued, piece by piece, each write under the write deadline. One
-   * async function, not one per piece: each layer costs a promise per response.
+   * async function, not one per piece: each layer costs a promise per response. A failure
+   * means the client is gone: the connection closes (so a pending read ends too).
    */
   async #writeOut(): Promise<void> {
     const conn = this.#conn;
@@ -538,8 +552,11 @@ export class Connection implements BufferedSource, ResponseChannel {
           this.output.release();
         }
       }
+    } catch (error) {
+      this.#writeFailure = error instanceof Error ? error : new Error(String(error));
+      this.close();
     } finally {
-      this.#flushing = null;
+      this.#writing = null;
     }
   }
 

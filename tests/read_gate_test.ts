@@ -1,6 +1,6 @@
 /** ReadGate: head reads take turns, first come first served, once the server is saturated. */
 import assert from "node:assert/strict";
-import { MAX_CONCURRENT_READS, PERMIT_TURNS, ReadGate } from "../lib/read_gate.ts";
+import { MAX_CONCURRENT_READS, PERMIT_TURNS, ReadGate, ReadPermit } from "../lib/read_gate.ts";
 
 /** Resolves after `turns` turns of the event loop (zero-delay timers). */
 async function turnsPass(turns: number): Promise<void> {
@@ -9,9 +9,9 @@ async function turnsPass(turns: number): Promise<void> {
   }
 }
 
-/** `count` distinct readers: any object identifies one, as a Connection does. */
-function readers(count: number): object[] {
-  return Array.from({ length: count }, () => ({}));
+/** `count` distinct readers, each with the permit a connection keeps for its life. */
+function readers(count: number): ReadPermit[] {
+  return Array.from({ length: count }, () => new ReadPermit());
 }
 
 Deno.test("ReadGate.enter() admits up to its capacity without a promise", () => {
@@ -23,7 +23,7 @@ Deno.test("ReadGate.enter() admits up to its capacity without a promise", () => 
 Deno.test("ReadGate defaults to MAX_CONCURRENT_READS readers at once", () => {
   const gate = new ReadGate();
   for (const reader of readers(MAX_CONCURRENT_READS)) assert.equal(gate.enter(reader), undefined);
-  const late = {};
+  const late = new ReadPermit();
   const turn = gate.enter(late);
   assert.notEqual(turn, undefined);
   gate.withdraw(late);
@@ -74,7 +74,7 @@ Deno.test("ReadGate lets a waiter in once an idle reader's permit is PERMIT_TURN
   assert.equal(gate.waiting, 0);
   // The idle reader's read completing later must not free a second permit.
   gate.leave(idle);
-  assert.notEqual(gate.enter({}), undefined);
+  assert.notEqual(gate.enter(new ReadPermit()), undefined);
   gate.close();
 });
 
