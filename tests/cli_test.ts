@@ -9,6 +9,7 @@ import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 import { HELP_TEXT } from "../lib/help.ts";
 import { serverPermissions } from "../scripts/permissions.ts";
+import { V8_FLAGS_ARG } from "../scripts/v8_flags.ts";
 import { request } from "./support/raw_http.ts";
 import { ZhttpProcess } from "./support/zhttp_process.ts";
 
@@ -23,7 +24,7 @@ const decoder = new TextDecoder();
  */
 async function runToExit(args: string[], cwd = REPO) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...serverPermissions(Deno.build.os), MAIN, ...args],
+    args: ["run", "--quiet", ...serverPermissions(Deno.build.os), V8_FLAGS_ARG, MAIN, ...args],
     cwd,
     stdin: "null",
     env: { NO_COLOR: "1" },

@@ -27,6 +27,7 @@ import {
   readCompiledWindowsBinary,
 } from "../scripts/compile/payload.ts";
 import { serverPermissions } from "../scripts/permissions.ts";
+import { V8_FLAGS, V8_FLAGS_ARG } from "../scripts/v8_flags.ts";
 import { VERSION } from "../lib/version.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -126,6 +127,13 @@ Deno.test("compile: the Windows binary has exactly the Windows permissions, a co
       assert.deepEqual(binary.metadata.argv, []);
       assert.equal(binary.metadata.unsafely_ignore_certificate_errors, null);
       assert.equal(binary.metadata.app_version, VERSION);
+    });
+
+    await t.step("runs with V8_FLAGS, as deno task start does", () => {
+      // deno compile stores its own defaults first; ours come last, as given.
+      const stored = binary.metadata.v8_flags;
+      assert.ok(Array.isArray(stored), "v8_flags is a list");
+      assert.deepEqual(stored.slice(-V8_FLAGS.length), V8_FLAGS);
     });
 
     await t.step(
@@ -252,13 +260,14 @@ Deno.test("parseCompileArgs() reads --target and --out-dir, and refuses anything
   }
 });
 
-Deno.test("denoCompileArgs() passes the target OS permissions and --no-prompt, keeps the console", () => {
+Deno.test("denoCompileArgs() passes the target OS permissions, V8 flags and --no-prompt, keeps the console", () => {
   for (const target of Object.values(TARGETS)) {
     const args = denoCompileArgs(target, `/out/${target.fileName}`);
     assert.equal(args[0], "compile");
     assert.equal(args.at(-1), "main.ts");
     assert.ok(args.includes("--no-prompt"));
     for (const flag of serverPermissions(target.name)) assert.ok(args.includes(flag), flag);
+    assert.ok(args.includes(V8_FLAGS_ARG));
     assert.equal(args[args.indexOf("--target") + 1], target.triple);
     assert.equal(args[args.indexOf("--output") + 1], `/out/${target.fileName}`);
     assert.ok(!args.includes("--no-terminal"));

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { serverPermissions } from "../scripts/permissions.ts";
+import { V8_FLAGS_ARG } from "../scripts/v8_flags.ts";
 import { RawConnection } from "./support/raw_http.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -16,7 +17,7 @@ const DEADLINE_MS = 60_000;
 
 Deno.test("logging: a console that stops reading never blocks the server", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...serverPermissions(Deno.build.os), MAIN, STATIC, "--port", "0"],
+    args: ["run", ...serverPermissions(Deno.build.os), V8_FLAGS_ARG, MAIN, STATIC, "--port", "0"],
     stdin: "null",
     stdout: "piped",
     stderr: "null",

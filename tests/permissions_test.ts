@@ -1,10 +1,12 @@
 /**
- * `deno task start` and `dev` run zhttp with exactly the permissions of the compiled binary,
- * so a permission the binary lacks fails in development too, not first in a user's hands.
+ * `deno task start` and `dev` run zhttp with exactly the permissions (and V8 flags) of the
+ * compiled binary, so a permission the binary lacks fails in development too, not first in a
+ * user's hands.
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { serverPermissions, TASK_PERMISSIONS } from "../scripts/permissions.ts";
+import { V8_FLAGS_ARG } from "../scripts/v8_flags.ts";
 
 /** The `deno run` flags of a task, and what follows them: the script and its arguments. */
 function runFlags(task: string): { flags: string[]; script: string[] } {
@@ -16,12 +18,12 @@ function runFlags(task: string): { flags: string[]; script: string[] } {
 }
 
 const taskCases: { task: "start" | "dev"; otherFlags: string[] }[] = [
-  { task: "start", otherFlags: [] },
-  { task: "dev", otherFlags: ["--watch"] },
+  { task: "start", otherFlags: [V8_FLAGS_ARG] },
+  { task: "dev", otherFlags: ["--watch", V8_FLAGS_ARG] },
 ];
 
 for (const { task, otherFlags } of taskCases) {
-  Deno.test(`deno.json "${task}" task runs main.ts with exactly TASK_PERMISSIONS`, () => {
+  Deno.test(`deno.json "${task}" task runs main.ts with exactly TASK_PERMISSIONS and V8_FLAGS`, () => {
     const { flags, script } = runFlags(denoJson.tasks[task]);
     const permissions = flags.filter((flag) => !otherFlags.includes(flag));
     assert.deepEqual(permissions.toSorted(), [...TASK_PERMISSIONS].toSorted());

@@ -5,6 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serverPermissions } from "../permissions.ts";
+import { V8_FLAGS_ARG } from "../v8_flags.ts";
 import { commandName } from "./process_stats.ts";
 
 /** Every server runs on this core; wrk and curl get the other one. */
@@ -132,6 +133,7 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
       args: [
         "run",
         ...serverPermissions(Deno.build.os),
+        V8_FLAGS_ARG,
         ...(options.cpuProfileDir === undefined
           ? []
           : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),

@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { serverPermissions } from "../permissions.ts";
+import { V8_FLAGS_ARG } from "../v8_flags.ts";
 
 /** The platforms zhttp ships a binary for, by the name `--target` takes. */
 export type TargetName = "windows" | "linux";
@@ -87,6 +88,7 @@ export function denoCompileArgs(target: Target, output: string): string[] {
     // A binary nobody watches must not stop to ask: a missing permission throws instead.
     "--no-prompt",
     ...serverPermissions(target.name),
+    V8_FLAGS_ARG,
     // Only what main.ts reaches: fast-check and its dependencies are for the tests.
     "--exclude-unused-npm",
     // No --no-terminal: the console is where the user reads the URL and presses Ctrl+C.

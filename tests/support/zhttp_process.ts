@@ -3,6 +3,7 @@
  * reads its console: the port from the banner, and everything it prints.
  */
 import { serverPermissions } from "../../scripts/permissions.ts";
+import { V8_FLAGS_ARG } from "../../scripts/v8_flags.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -22,7 +23,7 @@ export class ZhttpProcess {
   /** Starts zhttp with `args`, and with `cwd` as its working folder. */
   static start(args: readonly string[], options: { cwd?: string } = {}): ZhttpProcess {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...serverPermissions(Deno.build.os), MAIN, ...args],
+      args: ["run", ...serverPermissions(Deno.build.os), V8_FLAGS_ARG, MAIN, ...args],
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { serverPermissions } from "../../scripts/permissions.ts";
+import { V8_FLAGS_ARG } from "../../scripts/v8_flags.ts";
 import { startWindowsDeno, type WindowsDeno } from "../../scripts/windows/wine.ts";
 import { RawConnection, type RawResponse } from "../support/raw_http.ts";
 import { type FixtureSite, WINDOWS_ROOT } from "./fixture_site.ts";
@@ -38,7 +39,7 @@ const BANNER_PORT = /Local\s+http:\/\/localhost:(\d+)\//;
 
 const encoder = new TextEncoder();
 
-/** Starts `deno.exe run <serverPermissions("windows")> C:\zhttp\main.ts C:\site --port 0 --quiet`. */
+/** Starts `deno.exe run <serverPermissions("windows")> <V8 flags> C:\zhttp\main.ts C:\site --port 0 --quiet`. */
 export async function startZhttpOnWindows(
   site: FixtureSite,
   extraFlags: readonly string[] = [],
@@ -47,6 +48,7 @@ export async function startZhttpOnWindows(
     args: [
       "run",
       ...serverPermissions("windows"),
+      V8_FLAGS_ARG,
       WINDOWS_MAIN,
       WINDOWS_ROOT,
       "--port",
