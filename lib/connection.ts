@@ -112,6 +112,8 @@ export class Connection implements BufferedSource, ResponseChannel {
   #readDate: Uint8Array = serverAndDateLines();
   /** True while a handler is running its synchronous part. */
   #answeringSynchronously = false;
+  /** Resolved by close(). */
+  readonly #closedSignal = Promise.withResolvers<void>();
   /** The request being answered, for 100-continue. */
   #exchange: Exchange | null = null;
   /** The client may still be sending (a refused or unread request): linger before closing. */
@@ -134,6 +136,16 @@ export class Connection implements BufferedSource, ResponseChannel {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** Whether the socket is still open (a 408 being written is still open, though "closed"). */
+  get isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  /** Resolves once the socket is closed, even while a handler that ignores that still runs. */
+  get closed(): Promise<void> {
+    return this.#closedSignal.promise;
   }
 
   /** When this connection became idle (only meaningful in the "idle" state). */
@@ -206,6 +218,7 @@ export class Connection implements BufferedSource, ResponseChannel {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = "closed";
+    this.#closedSignal.resolve();
     this.#readGate.withdraw(this.#readPermit);
     try {
       this.#conn.close();

@@ -63,7 +63,7 @@ export class Server {
   readonly #permits: Semaphore;
   /** Makes connections take turns reading when the server is saturated (see read_gate.ts). */
   readonly #readGate = new ReadGate();
-  readonly #connections = new Map<Connection, Promise<void>>();
+  readonly #connections = new Set<Connection>();
   readonly #sweep: ReturnType<typeof setInterval>;
   /** Deadlines are measured on this clock, which stops while the event loop is stalled. */
   readonly #clock: StallClock;
@@ -98,7 +98,7 @@ export class Server {
   /** Requests being answered right now. */
   get requestsInFlight(): number {
     let count = 0;
-    for (const connection of this.#connections.keys()) {
+    for (const connection of this.#connections) {
       if (connection.state === "active") count++;
     }
     return count;
@@ -122,21 +122,21 @@ export class Server {
   /** Stops at once: every connection is closed, whatever it was doing. */
   async close(): Promise<void> {
     this.#stopAccepting();
-    for (const connection of this.#connections.keys()) connection.close();
+    for (const connection of this.#connections) connection.close();
     await this.finished;
   }
 
   async #gracefulShutdown(drainMs: number): Promise<ShutdownReport> {
     this.#stopAccepting();
     const inFlight = this.requestsInFlight;
-    for (const connection of this.#connections.keys()) connection.drain();
+    for (const connection of this.#connections) connection.drain();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"deadline">((resolve) => {
       timer = setTimeout(() => resolve("deadline"), drainMs);
     });
     const outcome = await Promise.race([this.#allClosed().then(() => "done" as const), deadline]);
     clearTimeout(timer);
-    const forced = outcome === "deadline" ? this.#connections.size : 0;
+    const forced = outcome === "deadline" ? this.#openConnections().length : 0;
     await this.close();
     return { inFlight, forced };
   }
@@ -193,16 +193,17 @@ export class Server {
       clock: () => this.#clock.now(),
       readGate: this.#readGate,
     });
-    const served = connection.serve().finally(() => {
+    this.#connections.add(connection);
+    // serve() never rejects.
+    connection.serve().finally(() => {
       this.#connections.delete(connection);
       this.#permits.release();
     });
-    this.#connections.set(connection, served);
   }
 
   #closeLongestIdle(): void {
     let oldest: Connection | null = null;
-    for (const connection of this.#connections.keys()) {
+    for (const connection of this.#connections) {
       if (
         connection.state === "idle" && (oldest === null || connection.idleSince < oldest.idleSince)
       ) {
@@ -214,13 +215,20 @@ export class Server {
 
   #enforceDeadlines(): void {
     const now = this.#clock.tick();
-    for (const connection of this.#connections.keys()) connection.enforceDeadlines(now);
+    for (const connection of this.#connections) connection.enforceDeadlines(now);
+  }
+
+  #openConnections(): Connection[] {
+    return [...this.#connections].filter((connection) => connection.isOpen);
   }
 
   async #allClosed(): Promise<void> {
     await this.#stoppedAccepting;
-    while (this.#connections.size > 0) {
-      await Promise.all(this.#connections.values());
+    // Waits for the sockets to close, not for the handlers to return: a handler that never
+    // returns (a hung upstream, a forgotten promise) must not keep a shutdown from ending
+    // once its connection is closed at the drain deadline.
+    for (let open = this.#openConnections(); open.length > 0; open = this.#openConnections()) {
+      await Promise.all(open.map((connection) => connection.closed));
     }
     clearInterval(this.#sweep);
     this.#readGate.close();
