@@ -1,11 +1,19 @@
 /**
  * The server end to end over real sockets on 127.0.0.1: keep-alive, pipelining, HTTP/1.0,
- * 100-continue, request bodies, timeouts, the connection bound, and many idle clients.
+ * 100-continue, request bodies, timeouts, the connection bound, many idle clients, and
+ * server.shutdown() as an embedder calls it.
  */
 import assert from "node:assert/strict";
 import { createApp } from "../lib/app.ts";
 import type { Handler } from "../lib/handler.ts";
-import { delay, RawConnection, request, sha256, startServer } from "./support/raw_http.ts";
+import {
+  delay,
+  RawConnection,
+  request,
+  sha256,
+  startServer,
+  type TestServer,
+} from "./support/raw_http.ts";
 
 const app = createApp();
 
@@ -168,6 +176,21 @@ Deno.test("server: an unread small body is drained, never parsed as the next req
   assert.match(echo.text(), /^GET \/echo HTTP\/1.1\n/);
 });
 
+Deno.test("server: an unread small chunked body is drained, never parsed as the next request", async () => {
+  await using server = startServer({ handler: app });
+  using connection = await RawConnection.open(server.addr.port);
+  const smuggled = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
+  const chunk = `${smuggled.length.toString(16)}\r\n${smuggled}\r\n`;
+  await connection.send(
+    `POST /nothing-here HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}0\r\n\r\n` +
+      "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n",
+  );
+  assert.equal((await connection.response()).status, 404);
+  const echo = await connection.response();
+  assert.equal(echo.status, 200);
+  assert.match(echo.text(), /^GET \/echo HTTP\/1.1\n/);
+});
+
 Deno.test("server: a large unread body closes the connection instead of draining it", async () => {
   await using server = startServer({ handler: app });
   using connection = await RawConnection.open(server.addr.port);
@@ -272,9 +295,30 @@ Deno.test("server: a body over the limit gets 413 and a closed connection", asyn
 });
 
 const SHORT = { headMs: 200, idleMs: 200, bodyMs: 200, writeMs: 200 };
+/** Far longer than any test here takes: a timeout that used it instead would never fire. */
+const NEVER = 60_000;
+/** A liveness bound for waits that a timeout of 200 ms must end: 25 times that. */
+const BOUND_MS = 5_000;
+
+/** `promise`, or a failure naming `what` if it has not settled within BOUND_MS. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not happen in ${BOUND_MS} ms`)),
+      BOUND_MS,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 Deno.test("server: a head that trickles in too slowly gets 408 and a close", async () => {
-  await using server = startServer({ handler: app, timeouts: SHORT });
+  // Only the head timeout is short: the idle one must play no part once bytes arrive.
+  await using server = startServer({ handler: app, timeouts: { ...SHORT, idleMs: NEVER } });
   using connection = await RawConnection.open(server.addr.port);
   // One byte every 50 ms: each read makes progress, but the head never completes in time.
   const trickle = (async () => {
@@ -287,7 +331,7 @@ Deno.test("server: a head that trickles in too slowly gets 408 and a close", asy
       await delay(50);
     }
   })();
-  const response = await connection.response();
+  const response = await within(connection.response(), "the 408");
   assert.equal(response.status, 408);
   assert.equal(response.header("connection"), "close");
   assert.equal(await connection.closedByPeer(), true);
@@ -295,12 +339,24 @@ Deno.test("server: a head that trickles in too slowly gets 408 and a close", asy
 });
 
 Deno.test("server: an idle kept-alive connection is closed silently", async () => {
-  await using server = startServer({ handler: app, timeouts: SHORT });
+  // Only the idle timeout is short: between requests, the head timeout must play no part.
+  await using server = startServer({ handler: app, timeouts: { ...SHORT, headMs: NEVER } });
   using connection = await RawConnection.open(server.addr.port);
   await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
   assert.equal((await connection.response()).status, 200);
   // Nothing more is sent: after the idle timeout the server closes without a word.
-  assert.equal(await connection.readAll(), "");
+  assert.equal(await within(connection.readAll(), "the idle close"), "");
+});
+
+Deno.test("server: a kept-alive connection is not closed as idle while within its timeout", async () => {
+  await using server = startServer({ handler: app, timeouts: { ...SHORT, idleMs: NEVER } });
+  using connection = await RawConnection.open(server.addr.port);
+  for (let i = 0; i < 2; i++) {
+    await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert.equal((await connection.response()).status, 200);
+    // Longer than every other timeout: only the idle one applies between requests.
+    await delay(600);
+  }
 });
 
 Deno.test("server: a body that stops arriving gets 408", async () => {
@@ -402,15 +458,22 @@ Deno.test("server: at maxConnections an idle kept-alive connection makes room", 
   assert.equal(await idle.closedByPeer(), true);
 });
 
-Deno.test("server: 2000 idle connections do not keep a normal request from being served", async () => {
-  await using server = startServer({ handler: app });
-  using idle = new DisposableStack();
-  for (let i = 0; i < 2000; i++) {
-    idle.use(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
-  }
-  const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
-  assert.equal(response.status, 200);
-});
+for (const maxConnections of [undefined, 4096]) {
+  const limit = maxConnections === undefined ? "the default limit" : `a limit of ${maxConnections}`;
+  Deno.test(`server: 2000 idle connections do not keep a normal request from being served (${limit})`, async () => {
+    await using server = startServer({ handler: app, maxConnections });
+    using idle = new DisposableStack();
+    for (let i = 0; i < 2000; i++) {
+      idle.use(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
+    }
+    const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert.equal(response.status, 200);
+    if (maxConnections !== undefined) {
+      // With room for all of them, none was closed to make room: all 2000 are still held.
+      assert.ok(server.connectionCount >= 2000, `${server.connectionCount} connections`);
+    }
+  });
+}
 
 Deno.test("server: a handler that throws gets 500, no detail, and a close", async () => {
   const handler: Handler = () => {
@@ -437,5 +500,63 @@ Deno.test("server: listens on IPv6 loopback too", async () => {
   } catch (error) {
     conn.close();
     throw error;
+  }
+});
+
+/** /slow writes "first ", waits for `released`, then ends with "last"; the rest is the app. */
+function appWithSlowRoute(released: Promise<void>): Handler {
+  return async (req, res) => {
+    if (req.path !== "/slow") return await app(req, res);
+    await res.write("first ");
+    await released;
+    res.end("last");
+  };
+}
+
+async function untilInFlight(server: TestServer, count: number): Promise<void> {
+  while (server.requestsInFlight !== count) await delay(10);
+}
+
+Deno.test("server: shutdown() closes idle connections, refuses new ones, and lets a request finish", async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  await using server = startServer({ handler: appWithSlowRoute(released) });
+  const port = server.addr.port;
+  using idle = await RawConnection.open(port);
+  await idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal((await idle.response()).status, 200);
+  using busy = await RawConnection.open(port);
+  await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  await within(untilInFlight(server, 1), "the slow request starting");
+
+  const stopping = server.shutdown();
+  assert.equal(await within(idle.closedByPeer(), "the idle close"), true);
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+  release();
+  const response = await busy.response();
+  assert.equal(response.status, 200);
+  assert.equal(response.text(), "first last");
+  assert.equal(await busy.closedByPeer(), true);
+  assert.deepEqual(await stopping, { inFlight: 1, forced: 0 });
+});
+
+Deno.test("server: shutdown() cuts off a handler that never returns at the drain deadline", async () => {
+  // A hung upstream, say: the handler ignores the closed socket and never returns.
+  const never = new Promise<void>(() => {});
+  const server = startServer({ handler: appWithSlowRoute(never) });
+  try {
+    using busy = await RawConnection.open(server.addr.port);
+    await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+    await within(untilInFlight(server, 1), "the slow request starting");
+    const report = await within(server.shutdown(100), "the shutdown");
+    assert.deepEqual(report, { inFlight: 1, forced: 1 });
+    // The client gets the start of the body and then the close: a truncated chunked body.
+    const text = await within(busy.readAll(), "the close");
+    assert.match(text, /\r\n\r\n6\r\nfirst \r\n$/);
+  } finally {
+    await within(server.close(), "server.close()");
   }
 });
