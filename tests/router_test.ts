@@ -3,43 +3,18 @@ import assert from "node:assert/strict";
 import type { Handler } from "../lib/handler.ts";
 import { HttpError } from "../lib/http/errors.ts";
 import { Router } from "../lib/router.ts";
-import { HttpRequest } from "../lib/request.ts";
-import { ResponseWriter } from "../lib/http/response.ts";
-import { OutputBuffer } from "../lib/http/output.ts";
-import { HeadParser } from "../lib/http/parser.ts";
-import { BodyReader } from "../lib/body.ts";
+import { testExchange } from "./support/exchange.ts";
 
 /** Runs `router` on a request line and reports what happened. */
 async function dispatch(router: Router, method: string, target: string) {
-  const bytes = new TextEncoder().encode(`${method} ${target} HTTP/1.1\r\nHost: a\r\n\r\n`);
-  const head = new HeadParser().parse(bytes, 0, bytes.length)!;
-  const source = {
-    buffer: bytes,
-    position: head.end,
-    end: bytes.length,
-    fill: () => Promise.resolve(false),
-    beforeFirstWait: () => Promise.resolve(),
-  };
-  const body = new BodyReader(source, { kind: "none", contentLength: 0, start: head.end }, {
-    maxBodyBytes: 0,
-  });
-  const req = new HttpRequest(head, body, { transport: "tcp", hostname: "127.0.0.1", port: 1 });
-  const output = new OutputBuffer();
-  const res = new ResponseWriter({
-    output,
-    flush: () => Promise.resolve(),
-    serverAndDateLines: () => new TextEncoder().encode("Date: x\r\n"),
-  }, { headRequest: method === "HEAD", versionMinor: 1, keepAlive: true });
+  const { req, res, written } = testExchange(method, target);
   try {
     await router.handler()(req, res);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     return { status: error.status, allow: res.getHeader("allow"), params: req.params, text: "" };
   }
-  const text = new TextDecoder().decode(
-    new Uint8Array(output.take().flatMap((piece) => [...piece])),
-  );
-  return { status: res.status, allow: res.getHeader("allow"), params: req.params, text };
+  return { status: res.status, allow: res.getHeader("allow"), params: req.params, text: written() };
 }
 
 const tag = (name: string): Handler => (_req, res) => res.end(name);

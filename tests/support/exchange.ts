@@ -1,0 +1,50 @@
+/**
+ * One request and its response writer without a socket, for testing handlers and middleware
+ * directly: the request is parsed from a real head, and the response goes into an
+ * OutputBuffer whose bytes the test can read back.
+ */
+import { BodyReader } from "../../lib/body.ts";
+import { OutputBuffer } from "../../lib/http/output.ts";
+import { HeadParser } from "../../lib/http/parser.ts";
+import { ResponseWriter } from "../../lib/http/response.ts";
+import { HttpRequest } from "../../lib/request.ts";
+
+export interface TestExchange {
+  req: HttpRequest;
+  res: ResponseWriter;
+  /** Everything the response has written so far, as text. */
+  written(): string;
+}
+
+/** `GET /path HTTP/1.1` with a Host header, from 127.0.0.1, with no body. */
+export function testExchange(method: string, target: string, version = "HTTP/1.1"): TestExchange {
+  const bytes = new TextEncoder().encode(`${method} ${target} ${version}\r\nHost: a\r\n\r\n`);
+  const head = new HeadParser().parse(bytes, 0, bytes.length)!;
+  const source = {
+    buffer: bytes,
+    position: head.end,
+    end: bytes.length,
+    fill: () => Promise.resolve(false),
+    beforeFirstWait: () => Promise.resolve(),
+  };
+  const body = new BodyReader(source, { kind: "none", contentLength: 0, start: head.end }, {
+    maxBodyBytes: 0,
+  });
+  const req = new HttpRequest(head, body, { transport: "tcp", hostname: "127.0.0.1", port: 1 });
+  const output = new OutputBuffer();
+  const res = new ResponseWriter({
+    output,
+    flush: () => Promise.resolve(),
+    serverAndDateLines: () => new TextEncoder().encode("Date: x\r\n"),
+  }, { headRequest: method === "HEAD", versionMinor: head.versionMinor, keepAlive: true });
+  const pieces: Uint8Array[] = [];
+  return {
+    req,
+    res,
+    written() {
+      pieces.push(...output.take());
+      output.release();
+      return new TextDecoder().decode(new Uint8Array(pieces.flatMap((piece) => [...piece])));
+    },
+  };
+}
