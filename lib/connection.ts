@@ -138,11 +138,6 @@ export class Connection implements BufferedSource, ResponseChannel {
     return this.#state;
   }
 
-  /** Whether the socket is still open (a 408 being written is still open, though "closed"). */
-  get isOpen(): boolean {
-    return !this.#closed;
-  }
-
   /** Resolves once the socket is closed, even while a handler that ignores that still runs. */
   get closed(): Promise<void> {
     return this.#closedSignal.promise;
@@ -553,11 +548,9 @@ export class Connection implements BufferedSource, ResponseChannel {
         const pieces = this.output.take();
         try {
           for (const piece of pieces) {
-            this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
-            let written = await conn.write(piece);
-            while (written < piece.length) {
+            for (let written = 0; written < piece.length;) {
               this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
-              written += await conn.write(piece.subarray(written));
+              written += await conn.write(written === 0 ? piece : piece.subarray(written));
             }
           }
           this.#writeDeadline = 0;

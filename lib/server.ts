@@ -136,7 +136,7 @@ export class Server {
     });
     const outcome = await Promise.race([this.#allClosed().then(() => "done" as const), deadline]);
     clearTimeout(timer);
-    const forced = outcome === "deadline" ? this.#openConnections().length : 0;
+    const forced = outcome === "deadline" ? this.#connections.size : 0;
     await this.close();
     return { inFlight, forced };
   }
@@ -194,11 +194,15 @@ export class Server {
       readGate: this.#readGate,
     });
     this.#connections.add(connection);
-    // serve() never rejects.
-    connection.serve().finally(() => {
+    // A connection counts, in the registry and against the bound, while its socket is open,
+    // not while its handler runs: a handler that never returns (a hung upstream, a forgotten
+    // promise) must not hold a place, nor keep a shutdown from ending once its socket is
+    // closed at the drain deadline.
+    connection.closed.then(() => {
       this.#connections.delete(connection);
       this.#permits.release();
     });
+    connection.serve(); // Never rejects.
   }
 
   #closeLongestIdle(): void {
@@ -218,17 +222,10 @@ export class Server {
     for (const connection of this.#connections) connection.enforceDeadlines(now);
   }
 
-  #openConnections(): Connection[] {
-    return [...this.#connections].filter((connection) => connection.isOpen);
-  }
-
   async #allClosed(): Promise<void> {
     await this.#stoppedAccepting;
-    // Waits for the sockets to close, not for the handlers to return: a handler that never
-    // returns (a hung upstream, a forgotten promise) must not keep a shutdown from ending
-    // once its connection is closed at the drain deadline.
-    for (let open = this.#openConnections(); open.length > 0; open = this.#openConnections()) {
-      await Promise.all(open.map((connection) => connection.closed));
+    while (this.#connections.size > 0) {
+      await Promise.all(Array.from(this.#connections, (connection) => connection.closed));
     }
     clearInterval(this.#sweep);
     this.#readGate.close();
