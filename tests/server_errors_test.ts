@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { createApp } from "../lib/app.ts";
 import type { Handler } from "../lib/handler.ts";
 import invalidChunked from "./fixtures/chunked/invalid.json" with { type: "json" };
-import { loadRequestFixtures } from "./request_fixtures.ts";
-import { concat, RawConnection, startServer } from "./support/raw_http.ts";
+import { latin1Bytes, loadRequestFixtures } from "./request_fixtures.ts";
+import { RawConnection, startServer } from "./support/raw_http.ts";
 
 const errorCases = loadRequestFixtures().filter((fixture) => fixture.expected.kind === "error");
 
@@ -44,11 +44,6 @@ interface InvalidChunkedCase {
   limits?: Partial<Record<"maxBodyBytes" | "maxChunkLineBytes" | "maxTrailerBytes", number>>;
 }
 
-/** Bytes of a latin1 fixture string (each character is one byte). */
-function latin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
 Deno.test("server answers every invalid chunked body fixture with its status and a close", async (t) => {
   const cases: InvalidChunkedCase[] = invalidChunked.cases;
   // The server lets the body size limit be configured, not the decoder's line limits: the
@@ -73,10 +68,9 @@ Deno.test("server answers every invalid chunked body fixture with its status and
       for (const fixture of fixtures) {
         await t.step(`${fixture.name} → ${fixture.status}`, async () => {
           using connection = await RawConnection.open(server.addr.port);
-          await connection.send(concat([
-            latin1("POST /sink HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            latin1(fixture.input),
-          ]));
+          await connection.send(latin1Bytes(
+            "POST /sink HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + fixture.input,
+          ));
           const response = await connection.response();
           assert.equal(response.status, fixture.status);
           assert.equal(response.header("connection"), "close");

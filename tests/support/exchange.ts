@@ -8,6 +8,7 @@ import { OutputBuffer } from "../../lib/http/output.ts";
 import { HeadParser } from "../../lib/http/parser.ts";
 import { ResponseWriter } from "../../lib/http/response.ts";
 import { HttpRequest } from "../../lib/request.ts";
+import { concat } from "./raw_http.ts";
 
 export interface TestExchange {
   req: HttpRequest;
@@ -44,7 +45,7 @@ export function testExchange(method: string, target: string, version = "HTTP/1.1
     written() {
       pieces.push(...output.take());
       output.release();
-      return new TextDecoder().decode(new Uint8Array(pieces.flatMap((piece) => [...piece])));
+      return new TextDecoder().decode(concat(pieces));
     },
   };
 }
