@@ -4,13 +4,13 @@
  * never a stack trace), 130 when a second Ctrl+C cut the shutdown short.
  */
 import { createApp } from "./lib/app.ts";
-import { formatBanner } from "./lib/banner.ts";
-import { ConfigError } from "./lib/config.ts";
-import { createStaticHandler } from "./lib/handlers/static.ts";
-import { HELP_TEXT } from "./lib/help.ts";
-import { configureLogging, flushLogs } from "./lib/logging.ts";
-import { Server, type ShutdownReport } from "./lib/server.ts";
-import { onStopSignals } from "./lib/signals.ts";
+import { formatBanner } from "./lib/cli/banner.ts";
+import { ConfigError } from "./lib/cli/config.ts";
+import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
+import { HELP_TEXT } from "./lib/cli/help.ts";
+import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
+import { Server, type ShutdownReport } from "./lib/server/server.ts";
+import { onStopSignals } from "./lib/cli/signals.ts";
 import {
   browserCommand,
   lanAddresses,
@@ -18,8 +18,8 @@ import {
   planStartup,
   shouldWaitBeforeExit,
   type StartupFacts,
-} from "./lib/startup.ts";
-import { VERSION } from "./lib/version.ts";
+} from "./lib/cli/startup.ts";
+import { VERSION } from "./lib/cli/version.ts";
 
 export async function main(args: readonly string[]): Promise<number> {
   let running: { server: Server; busyPort?: number };

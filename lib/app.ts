@@ -3,7 +3,7 @@
  * Config. Kept apart from main.ts so that tests and embedders get exactly what the binary
  * serves.
  */
-import { compose, type Handler } from "./handler.ts";
+import { compose, type Handler } from "./server/handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";

@@ -7,10 +7,10 @@
  * 405 with `Allow` (RFC 9110 §15.5.6); HEAD is served by GET handlers (§9.3.2); OPTIONS
  * answers `Allow` unless a route handles it (§9.3.7).
  */
-import type { Handler } from "./handler.ts";
+import type { Handler } from "./server/handler.ts";
 import { HttpError } from "./http/errors.ts";
 import type { ResponseWriter } from "./http/response.ts";
-import type { HttpRequest } from "./request.ts";
+import type { HttpRequest } from "./server/request.ts";
 
 type Segment = { literal: string } | { param: string };
 

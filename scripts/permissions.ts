@@ -10,7 +10,7 @@
  *   listed program that is missing makes Deno print an "Info Failed to resolve" line at
  *   every start, which has no place on a double-clicked console.
  */
-import { browserCommand } from "../lib/startup.ts";
+import { browserCommand } from "../lib/cli/startup.ts";
 
 const ALWAYS = ["--allow-net", "--allow-read", "--allow-sys=networkInterfaces"] as const;
 

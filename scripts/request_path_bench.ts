@@ -5,15 +5,15 @@
  * stable on a noisy machine, so they tell whether a change to the hot path helps.
  */
 import { createApp } from "../lib/app.ts";
-import { BodyReader } from "../lib/body.ts";
-import type { Handler } from "../lib/handler.ts";
+import { BodyReader } from "../lib/server/body.ts";
+import type { Handler } from "../lib/server/handler.ts";
 import { HeadParser } from "../lib/http/parser.ts";
 import { serverAndDateLines } from "../lib/http/field_lines.ts";
 import { OutputBuffer } from "../lib/http/output.ts";
 import { ResponseWriter } from "../lib/http/response.ts";
-import { HttpRequest } from "../lib/request.ts";
-import { createStaticHandler } from "../lib/handlers/static.ts";
-import { MTIME_SETTLE_MS } from "../lib/handlers/file_cache.ts";
+import { HttpRequest } from "../lib/server/request.ts";
+import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
+import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "zhttp-request-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));

@@ -1,6 +1,6 @@
 /** Router: patterns, parameters, wildcard, 404/405/Allow, HEAD and OPTIONS. */
 import assert from "node:assert/strict";
-import type { Handler } from "../lib/handler.ts";
+import type { Handler } from "../lib/server/handler.ts";
 import { HttpError } from "../lib/http/errors.ts";
 import { Router } from "../lib/router.ts";
 import { testExchange } from "./support/exchange.ts";

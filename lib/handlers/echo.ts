@@ -3,7 +3,7 @@
  * Content-Type, any size, one piece in memory at a time); GET describes the request itself:
  * its request line and header fields, as text.
  */
-import type { Handler } from "../handler.ts";
+import type { Handler } from "../server/handler.ts";
 
 export const echoBody: Handler = async (req, res) => {
   const contentType = req.headers.get("content-type");

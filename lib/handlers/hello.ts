@@ -1,5 +1,5 @@
 /** `GET /hello`: the smallest useful response, pre-encoded once. */
-import type { Handler } from "../handler.ts";
+import type { Handler } from "../server/handler.ts";
 
 const HELLO = new TextEncoder().encode("Hello, World!\n");
 

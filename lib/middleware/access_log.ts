@@ -3,9 +3,9 @@
  * readable form by default or in the Common Log Format that log tools understand.
  */
 import { getLogger } from "@logtape/logtape";
-import type { Middleware } from "../handler.ts";
+import type { Middleware } from "../server/handler.ts";
 import type { ResponseWriter } from "../http/response.ts";
-import type { HttpRequest } from "../request.ts";
+import type { HttpRequest } from "../server/request.ts";
 
 export type AccessLogFormat = "pretty" | "common";
 

@@ -6,10 +6,10 @@
  * A handler that returns without a promise is not wrapped in one: most requests are
  * answered synchronously, and an extra promise per request measured a few percent.
  */
-import { answerError } from "../answer_error.ts";
-import type { Middleware } from "../handler.ts";
+import { answerError } from "../server/answer_error.ts";
+import type { Middleware } from "../server/handler.ts";
 import type { ResponseWriter } from "../http/response.ts";
-import type { HttpRequest } from "../request.ts";
+import type { HttpRequest } from "../server/request.ts";
 
 export function errorBoundary(): Middleware {
   return (next) => (req, res) => {

@@ -77,7 +77,7 @@ export function parseCompileArgs(args: readonly string[]): CompilePlan | "help" 
  * The `deno compile` arguments for one target.
  *
  * Nothing needs `--include`: deno embeds every module of main.ts's graph, and deno.json is in
- * it (lib/version.ts imports it as JSON). What zhttp reads at run time by path (the folder it
+ * it (lib/cli/version.ts imports it as JSON). What zhttp reads at run time by path (the folder it
  * serves, zhttp.json) belongs to the user and must not be baked in, static/ included.
  */
 export function denoCompileArgs(target: Target, output: string): string[] {

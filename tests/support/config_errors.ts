@@ -1,6 +1,6 @@
 /** Assertions about startup mistakes (ConfigError), shared by the config and startup tests. */
 import assert from "node:assert/strict";
-import { ConfigError } from "../../lib/config.ts";
+import { ConfigError } from "../../lib/cli/config.ts";
 
 /** The message of the ConfigError that `run` throws; fails on any other outcome. */
 export function configErrorOf(run: () => unknown): string {

@@ -3,11 +3,11 @@
  * directly: the request is parsed from a real head, and the response goes into an
  * OutputBuffer whose bytes the test can read back.
  */
-import { BodyReader } from "../../lib/body.ts";
+import { BodyReader } from "../../lib/server/body.ts";
 import { OutputBuffer } from "../../lib/http/output.ts";
 import { HeadParser } from "../../lib/http/parser.ts";
 import { ResponseWriter } from "../../lib/http/response.ts";
-import { HttpRequest } from "../../lib/request.ts";
+import { HttpRequest } from "../../lib/server/request.ts";
 import { concat } from "./raw_http.ts";
 
 export interface TestExchange {

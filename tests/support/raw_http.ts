@@ -3,7 +3,7 @@
  * responses parsed strictly enough to catch framing mistakes (Content-Length, chunked,
  * close-delimited), so a test sees what a browser or curl would.
  */
-import { serve, type ServeOptions, type Server } from "../../lib/server.ts";
+import { serve, type ServeOptions, type Server } from "../../lib/server/server.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

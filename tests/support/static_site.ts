@@ -5,8 +5,11 @@
  */
 import path from "node:path";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/config.ts";
-import { createStaticHandler, type StaticOptions } from "../../lib/handlers/static.ts";
+import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
+import {
+  createStaticHandler,
+  type StaticOptions,
+} from "../../lib/handlers/static/static_handler.ts";
 import { RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
 
 /** File contents by path below a folder; a path ending in "/" makes an empty folder. */

@@ -1,0 +1,414 @@
+/**
+ * Configuration: defaults, then `zhttp.json`, then command-line flags (flags win), resolved
+ * into one validated Config. Every mistake is a ConfigError whose message is one sentence a
+ * person can act on; main.ts prints it and exits 2, never with a stack trace.
+ */
+import { parseArgs } from "node:util";
+import type { Timeouts } from "../server/connection.ts";
+import {
+  DEFAULT_DRAIN_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_TIMEOUTS,
+} from "../server/server.ts";
+import type { AccessLogFormat } from "../middleware/access_log.ts";
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+/**
+ * Revalidate on every use: a developer who just saved a file sees it on the next reload,
+ * while unchanged files still cost only a 304 thanks to ETag and Last-Modified.
+ */
+export const DEFAULT_CACHE_CONTROL = "no-cache";
+export const CONFIG_FILE_NAME = "zhttp.json";
+
+export interface Config {
+  /** The folder served. */
+  root: string;
+  host: string;
+  port: number;
+  /** False when the port came from the defaults: then a busy port falls back to the next. */
+  portChosen: boolean;
+  maxConnections: number;
+  timeouts: Timeouts;
+  drainMs: number;
+  maxBodyBytes: number;
+  cors: boolean;
+  listing: boolean;
+  showDotfiles: boolean;
+  followSymlinks: boolean;
+  cacheControl: string;
+  logFormat: AccessLogFormat;
+  quiet: boolean;
+  open: boolean;
+}
+
+/** A startup mistake (bad flag, bad config file): one sentence, exit code 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** What the command line asked for. */
+export type CommandLine =
+  | { action: "help" }
+  | { action: "version" }
+  | { action: "serve"; settings: Settings; rootArgument: string | undefined };
+
+/** Settings as they come from the file or flags, before defaults fill the gaps. */
+export type Settings = Partial<Omit<Config, "portChosen" | "timeouts">> & {
+  timeouts?: Partial<Timeouts>;
+};
+
+const FLAG_OPTIONS = {
+  host: { type: "string" },
+  lan: { type: "boolean" },
+  port: { type: "string", short: "p" },
+  "max-connections": { type: "string" },
+  "head-timeout": { type: "string" },
+  "idle-timeout": { type: "string" },
+  "body-timeout": { type: "string" },
+  "write-timeout": { type: "string" },
+  "drain-timeout": { type: "string" },
+  "max-body-size": { type: "string" },
+  cors: { type: "boolean" },
+  "no-listing": { type: "boolean" },
+  "show-dotfiles": { type: "boolean" },
+  "follow-symlinks": { type: "boolean" },
+  "cache-control": { type: "string" },
+  "log-format": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  open: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/** The per-connection timeouts: flag name, zhttp.json key, and the Timeouts field. */
+const TIMEOUT_SETTINGS = [
+  { flag: "head-timeout", key: "headTimeout", field: "headMs" },
+  { flag: "idle-timeout", key: "idleTimeout", field: "idleMs" },
+  { flag: "body-timeout", key: "bodyTimeout", field: "bodyMs" },
+  { flag: "write-timeout", key: "writeTimeout", field: "writeMs" },
+] as const satisfies readonly {
+  flag: keyof typeof FLAG_OPTIONS;
+  key: string;
+  field: keyof Timeouts;
+}[];
+
+/** The flag values once every option token has passed `checkOption`. */
+type FlagValues = ReturnType<
+  typeof parseArgs<{ options: typeof FLAG_OPTIONS; allowPositionals: true; strict: true }>
+>["values"];
+
+/** Parses argv strictly: an unknown flag or a bad value is a ConfigError. */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  // parseArgs' strict mode has messages of several lines that refuse `--port -1` as
+  // "ambiguous"; so the tokens are checked here instead, each mistake in one sentence, and a
+  // value that starts with "-" reaches the value's own parser.
+  const parsed = parseArgs({
+    args: [...args],
+    options: FLAG_OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of parsed.tokens) {
+    if (token.kind === "option") checkOption(token);
+  }
+  const values = parsed.values as FlagValues;
+  const positionals = parsed.positionals;
+  if (values.help) return { action: "help" };
+  if (values.version) return { action: "version" };
+  if (positionals.length > 1) {
+    throw new ConfigError(
+      `expected at most one folder to serve, got ${positionals.length}: ${positionals.join(" ")}.`,
+    );
+  }
+  if (values.lan && values.host !== undefined) {
+    throw new ConfigError("--lan and --host both set the address to listen on; use one.");
+  }
+
+  const settings: Settings = {};
+  const flag = (name: string) => `--${name}`;
+  if (values.host !== undefined) settings.host = parseHost(values.host, flag("host"));
+  if (values.lan) settings.host = "0.0.0.0";
+  if (values.port !== undefined) settings.port = parsePort(values.port, flag("port"));
+  if (values["max-connections"] !== undefined) {
+    settings.maxConnections = parseCount(values["max-connections"], flag("max-connections"));
+  }
+  const timeouts: Partial<Timeouts> = {};
+  for (const { flag: name, field } of TIMEOUT_SETTINGS) {
+    const text = values[name];
+    if (text !== undefined) timeouts[field] = parseDuration(text, flag(name));
+  }
+  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts;
+  if (values["drain-timeout"] !== undefined) {
+    settings.drainMs = parseDuration(values["drain-timeout"], flag("drain-timeout"));
+  }
+  if (values["max-body-size"] !== undefined) {
+    settings.maxBodyBytes = parseSize(values["max-body-size"], flag("max-body-size"));
+  }
+  if (values.cors) settings.cors = true;
+  if (values["no-listing"]) settings.listing = false;
+  if (values["show-dotfiles"]) settings.showDotfiles = true;
+  if (values["follow-symlinks"]) settings.followSymlinks = true;
+  if (values["cache-control"] !== undefined) {
+    settings.cacheControl = parseCacheControl(values["cache-control"], flag("cache-control"));
+  }
+  if (values["log-format"] !== undefined) {
+    settings.logFormat = parseLogFormat(values["log-format"], flag("log-format"));
+  }
+  if (values.quiet) settings.quiet = true;
+  if (values.open) settings.open = true;
+  return { action: "serve", settings, rootArgument: positionals[0] };
+}
+
+/**
+ * Reads settings from a zhttp.json text. Keys are the Config names (`port`, `host`,
+ * `headTimeout`, ...); durations and sizes may be numbers (ms, bytes) or strings ("10s",
+ * "100MiB"). `file` names the file in every message.
+ */
+export function parseConfigFile(text: string, file: string): Settings {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${file} must hold a JSON object, like {"port": 8080}.`);
+  }
+  const settings: Settings = {};
+  const timeouts: Partial<Timeouts> = {};
+  for (const [key, value] of Object.entries(json)) {
+    const where = `"${key}" in ${file}`;
+    const timeout = TIMEOUT_SETTINGS.find((setting) => setting.key === key);
+    if (timeout !== undefined) {
+      timeouts[timeout.field] = parseDurationSetting(value, where);
+      continue;
+    }
+    switch (key) {
+      case "root":
+        settings.root = expectString(value, where);
+        break;
+      case "host":
+        settings.host = parseHost(expectString(value, where), where);
+        break;
+      case "port":
+        settings.port = parsePort(String(expectNumberOrString(value, where)), where);
+        break;
+      case "maxConnections":
+        settings.maxConnections = parseCount(String(expectNumberOrString(value, where)), where);
+        break;
+      case "drainTimeout":
+        settings.drainMs = parseDurationSetting(value, where);
+        break;
+      case "maxBodySize":
+        settings.maxBodyBytes = parseSizeSetting(value, where);
+        break;
+      case "cors":
+        settings.cors = expectBoolean(value, where);
+        break;
+      case "listing":
+        settings.listing = expectBoolean(value, where);
+        break;
+      case "showDotfiles":
+        settings.showDotfiles = expectBoolean(value, where);
+        break;
+      case "followSymlinks":
+        settings.followSymlinks = expectBoolean(value, where);
+        break;
+      case "cacheControl":
+        settings.cacheControl = parseCacheControl(expectString(value, where), where);
+        break;
+      case "logFormat":
+        settings.logFormat = parseLogFormat(expectString(value, where), where);
+        break;
+      case "quiet":
+        settings.quiet = expectBoolean(value, where);
+        break;
+      case "open":
+        settings.open = expectBoolean(value, where);
+        break;
+      default:
+        throw new ConfigError(
+          `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
+        );
+    }
+  }
+  if (Object.keys(timeouts).length > 0) settings.timeouts = timeouts;
+  return settings;
+}
+
+/** Layers file settings and flag settings over the defaults; flags win. */
+export function resolveConfig(
+  sources: { file?: Settings; flags: Settings; root: string },
+): Config {
+  const file = sources.file ?? {};
+  const flags = sources.flags;
+  const pick = <K extends keyof Settings>(key: K, fallback: NonNullable<Settings[K]>) =>
+    (flags[key] ?? file[key] ?? fallback) as NonNullable<Settings[K]>;
+  return {
+    root: sources.root,
+    host: pick("host", DEFAULT_HOST),
+    port: pick("port", DEFAULT_PORT),
+    portChosen: flags.port !== undefined || file.port !== undefined,
+    maxConnections: pick("maxConnections", DEFAULT_MAX_CONNECTIONS),
+    timeouts: { ...DEFAULT_TIMEOUTS, ...file.timeouts, ...flags.timeouts },
+    drainMs: pick("drainMs", DEFAULT_DRAIN_MS),
+    maxBodyBytes: pick("maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
+    cors: pick("cors", false),
+    listing: pick("listing", true),
+    showDotfiles: pick("showDotfiles", false),
+    followSymlinks: pick("followSymlinks", false),
+    cacheControl: pick("cacheControl", DEFAULT_CACHE_CONTROL),
+    logFormat: pick("logFormat", "pretty"),
+    quiet: pick("quiet", false),
+    open: pick("open", false),
+  };
+}
+
+// ── Value parsers: each returns the value or throws one ConfigError sentence ─────────────
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+/** The longest timeout accepted: a day. Longer is surely a typo. */
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+
+/** "10s", "500ms", "2m", or a bare number of seconds. */
+export function parseDuration(text: string, where: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (match === null) {
+    throw new ConfigError(`${where} must be a duration like 10s, 500ms or 2m, not "${text}".`);
+  }
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]);
+  if (ms < 1 || ms > MAX_DURATION_MS) {
+    throw new ConfigError(`${where} must be between 1ms and 24h, not "${text}".`);
+  }
+  return ms;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** "100MiB", "64kb", "1GiB", or a bare number of bytes. */
+export function parseSize(text: string, where: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match === null ? undefined : SIZE_UNITS[match[2].toLowerCase()];
+  if (match === null || unit === undefined) {
+    throw new ConfigError(`${where} must be a size like 100MiB, 64KiB or 1048576, not "${text}".`);
+  }
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 0 || !Number.isSafeInteger(bytes)) {
+    throw new ConfigError(`${where} is too large: "${text}".`);
+  }
+  return bytes;
+}
+
+export function parsePort(text: string, where: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new ConfigError(`${where} must be a port number from 0 to 65535, not "${text}".`);
+  }
+  return port;
+}
+
+function parseCount(text: string, where: string): number {
+  const count = /^\d{1,7}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(count >= 1)) {
+    throw new ConfigError(`${where} must be a whole number of at least 1, not "${text}".`);
+  }
+  return count;
+}
+
+/** An IPv4 or IPv6 literal, or a host name; IPv6 may come in brackets. */
+function parseHost(text: string, where: string): string {
+  const host = text.trim().replace(/^\[(.*)\]$/, "$1");
+  if (host === "" || /[\s/\\@]/.test(host)) {
+    throw new ConfigError(
+      `${where} must be an address like 127.0.0.1, 0.0.0.0 or ::1, not "${text}".`,
+    );
+  }
+  return host;
+}
+
+function parseCacheControl(text: string, where: string): string {
+  // Sent as a header value: no control characters, which could split the response.
+  const hasControl = [...text].some((char) => char < " " || char === "\x7f");
+  if (hasControl || text.trim() === "") {
+    throw new ConfigError(
+      `${where} must be a Cache-Control value like "no-cache" or "max-age=3600".`,
+    );
+  }
+  return text.trim();
+}
+
+function parseLogFormat(text: string, where: string): AccessLogFormat {
+  if (text !== "pretty" && text !== "common") {
+    throw new ConfigError(`${where} must be "pretty" or "common", not "${text}".`);
+  }
+  return text;
+}
+
+/** A duration in zhttp.json: a number of milliseconds, or a string like "10s". */
+function parseDurationSetting(value: unknown, where: string): number {
+  if (typeof value === "number") return parseDuration(`${value}ms`, where);
+  if (typeof value === "string") return parseDuration(value, where);
+  throw new ConfigError(`${where} must be a duration like "10s" or a number of milliseconds.`);
+}
+
+/** A size in zhttp.json: a number of bytes, or a string like "100MiB". */
+function parseSizeSetting(value: unknown, where: string): number {
+  if (typeof value === "number" || typeof value === "string") return parseSize(`${value}`, where);
+  throw new ConfigError(`${where} must be a size like "100MiB" or a number of bytes.`);
+}
+
+function expectString(value: unknown, where: string): string {
+  if (typeof value !== "string") throw new ConfigError(`${where} must be a string.`);
+  return value;
+}
+
+function expectNumberOrString(value: unknown, where: string): number | string {
+  if (typeof value !== "number" && typeof value !== "string") {
+    throw new ConfigError(`${where} must be a number.`);
+  }
+  return value;
+}
+
+function expectBoolean(value: unknown, where: string): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(`${where} must be true or false.`);
+  return value;
+}
+
+/**
+ * Refuses an unknown flag, a value flag without its value, a switch given a value. A value
+ * after a space that starts with "--" is taken for a forgotten value (`--port --cors`); "-1"
+ * is left for the value's parser to judge.
+ */
+function checkOption(
+  token: { rawName: string; name: string; value?: string; inlineValue?: boolean },
+): void {
+  const option = Object.hasOwn(FLAG_OPTIONS, token.name)
+    ? FLAG_OPTIONS[token.name as keyof typeof FLAG_OPTIONS]
+    : undefined;
+  if (option === undefined) {
+    throw new ConfigError(`unknown option ${token.rawName}; see zhttp --help for the options.`);
+  }
+  const forgotten = token.value === undefined ||
+    (!token.inlineValue && token.value.startsWith("--"));
+  if (option.type === "string" && forgotten) {
+    throw new ConfigError(`${token.rawName} needs a value; see zhttp --help.`);
+  }
+  if (option.type === "boolean" && token.value !== undefined) {
+    throw new ConfigError(`${token.rawName} is a switch and takes no value, not "${token.value}".`);
+  }
+}

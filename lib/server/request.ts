@@ -1,0 +1,118 @@
+/**
+ * HttpRequest: what a handler gets. A thin face over the parsed head (whose fields are views
+ * into the connection's buffer, decoded only when asked) and the body reader.
+ */
+import type { BodyReader } from "./body.ts";
+import type { HeaderTable } from "../http/headers.ts";
+import type { RequestHead } from "../http/parser.ts";
+
+const DECODER = new TextDecoder();
+
+export class HttpRequest {
+  /** Route parameters (`/users/:id` → `{ id }`), percent-decoded once by the router. */
+  params: Record<string, string> = {};
+
+  readonly #head: RequestHead;
+  readonly #body: BodyReader;
+  readonly #remoteAddr: Deno.NetAddr;
+  #path: string | undefined;
+
+  constructor(head: RequestHead, body: BodyReader, remoteAddr: Deno.NetAddr) {
+    this.#head = head;
+    this.#body = body;
+    this.#remoteAddr = remoteAddr;
+  }
+
+  get method(): string {
+    return this.#head.method;
+  }
+
+  /** The request-target exactly as sent (RFC 9112 §3.2), e.g. `/a%20b?x=1`. */
+  get target(): string {
+    return this.#head.target;
+  }
+
+  /** "HTTP/1.1" or "HTTP/1.0". */
+  get version(): string {
+    return this.#head.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+  }
+
+  get versionMinor(): 0 | 1 {
+    return this.#head.versionMinor;
+  }
+
+  get headers(): HeaderTable {
+    return this.#head.headers;
+  }
+
+  /** The raw (still percent-encoded) path of the target, without the query. */
+  get path(): string {
+    if (this.#path === undefined) this.#path = pathOfTarget(this.#head.target);
+    return this.#path;
+  }
+
+  /** The raw query after `?` (without it), or "" when there is none. */
+  get query(): string {
+    const target = this.#head.target;
+    const mark = target.indexOf("?");
+    return mark < 0 ? "" : target.slice(mark + 1);
+  }
+
+  /** The client's address. */
+  get remoteAddr(): Deno.NetAddr {
+    return this.#remoteAddr;
+  }
+
+  /** The parsed head, for code that needs the framing facts. */
+  get head(): RequestHead {
+    return this.#head;
+  }
+
+  /** The body reader (Content-Length or chunked); `read()` yields views until null. */
+  get body(): BodyReader {
+    return this.#body;
+  }
+
+  /** The whole body as bytes (bounded by the server's body size limit: 413 beyond it). */
+  async bytes(): Promise<Uint8Array> {
+    const pieces: Uint8Array[] = [];
+    let total = 0;
+    for (let piece = await this.#body.read(); piece !== null; piece = await this.#body.read()) {
+      pieces.push(piece.slice());
+      total += piece.length;
+    }
+    // Each piece had to be copied (views are reused by the next read); one needs no more.
+    if (pieces.length === 1) return pieces[0];
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const piece of pieces) {
+      all.set(piece, at);
+      at += piece.length;
+    }
+    return all;
+  }
+
+  /** The whole body decoded as UTF-8. */
+  async text(): Promise<string> {
+    return DECODER.decode(await this.bytes());
+  }
+}
+
+/**
+ * The path of a request-target: origin-form up to `?`; for absolute-form
+ * (`http://host/p?q`, RFC 9112 §3.2.2) the path after the authority; "*" stays "*".
+ */
+export function pathOfTarget(target: string): string {
+  let start = 0;
+  if (target.charCodeAt(0) !== 0x2f /* "/" */ && target !== "*") {
+    const scheme = target.indexOf("://");
+    if (scheme >= 0) {
+      const slash = target.indexOf("/", scheme + 3);
+      const mark = target.indexOf("?", scheme + 3);
+      if (slash < 0 || (mark >= 0 && mark < slash)) return "/";
+      start = slash;
+    }
+  }
+  const mark = target.indexOf("?", start);
+  return mark < 0 ? (start === 0 ? target : target.slice(start)) : target.slice(start, mark);
+}

@@ -1,0 +1,173 @@
+/**
+ * The startup banner: what a person reads to know what is served, at which address, with
+ * which limits, and how to stop it.
+ */
+import assert from "node:assert/strict";
+import { type BannerFacts, formatBanner, formatBytes, formatMs } from "../../lib/cli/banner.ts";
+import { type Config, resolveConfig, type Settings } from "../../lib/cli/config.ts";
+
+function config(settings: Settings = {}): Config {
+  return resolveConfig({ flags: settings, root: "/home/ann/site" });
+}
+
+function banner(facts: Partial<BannerFacts> & { settings?: Settings } = {}): string {
+  const { settings, ...rest } = facts;
+  return formatBanner({
+    version: "1.2.3",
+    config: config(settings),
+    port: 8080,
+    lanAddresses: [],
+    ...rest,
+  });
+}
+
+Deno.test("formatBanner() with the defaults reads as a whole", () => {
+  assert.equal(
+    banner(),
+    [
+      "zhttp 1.2.3",
+      "Serving  /home/ann/site",
+      "Local    http://localhost:8080/",
+      "Limits   1024 connections, request bodies up to 100 MiB",
+      "Timeouts head 10s, idle 5s, body 30s, write 30s, shutdown 10s",
+      "Press Ctrl+C to stop",
+    ].join("\n"),
+  );
+});
+
+const addressCases: {
+  name: string;
+  host: string;
+  port: number;
+  lanAddresses: string[];
+  lines: string[];
+}[] = [
+  {
+    name: "shows localhost for 127.0.0.1 and no Network lines",
+    host: "127.0.0.1",
+    port: 8080,
+    lanAddresses: ["192.168.1.20"],
+    lines: ["Local    http://localhost:8080/"],
+  },
+  {
+    name: "shows localhost for ::1",
+    host: "::1",
+    port: 9000,
+    lanAddresses: [],
+    lines: ["Local    http://localhost:9000/"],
+  },
+  {
+    name: "shows Network lines for 0.0.0.0",
+    host: "0.0.0.0",
+    port: 8081,
+    lanAddresses: ["192.168.1.20", "10.0.0.5"],
+    lines: [
+      "Local    http://localhost:8081/",
+      "Network  http://192.168.1.20:8081/",
+      "Network  http://10.0.0.5:8081/",
+    ],
+  },
+  {
+    name: "shows Network lines for ::",
+    host: "::",
+    port: 8080,
+    lanAddresses: ["192.168.1.20"],
+    lines: ["Local    http://localhost:8080/", "Network  http://192.168.1.20:8080/"],
+  },
+  {
+    name: "shows only Local for 0.0.0.0 on a machine with no network",
+    host: "0.0.0.0",
+    port: 8080,
+    lanAddresses: [],
+    lines: ["Local    http://localhost:8080/"],
+  },
+  {
+    name: "shows a specific address as it is",
+    host: "192.168.1.20",
+    port: 8080,
+    lanAddresses: ["192.168.1.20"],
+    lines: ["Local    http://192.168.1.20:8080/"],
+  },
+  {
+    name: "puts an IPv6 address in brackets",
+    host: "fd00::5",
+    port: 8080,
+    lanAddresses: [],
+    lines: ["Local    http://[fd00::5]:8080/"],
+  },
+];
+
+for (const { name, host, port, lanAddresses, lines } of addressCases) {
+  Deno.test(`formatBanner() ${name}`, () => {
+    const text = banner({ settings: { host }, port, lanAddresses });
+    const addressLines = text.split("\n").filter((line) => /^(Local|Network) /.test(line));
+    assert.deepEqual(addressLines, lines);
+  });
+}
+
+Deno.test("formatBanner() shows the port actually bound, not the configured one", () => {
+  const text = banner({ settings: { port: 0 }, port: 43117 });
+  assert.match(text, /^Local {4}http:\/\/localhost:43117\/$/m);
+});
+
+Deno.test("formatBanner() says which port was busy and which one was taken", () => {
+  const lines = banner({ port: 8081, busyPort: 8080 }).split("\n");
+  assert.equal(lines[2], "Port 8080 is in use, so zhttp took port 8081.");
+  assert.equal(lines[3], "Local    http://localhost:8081/");
+});
+
+Deno.test("formatBanner() says nothing about busy ports when the port was free", () => {
+  assert.doesNotMatch(banner(), /in use/);
+});
+
+Deno.test("formatBanner() shows configured limits and timeouts", () => {
+  const text = banner({
+    settings: {
+      maxConnections: 64,
+      maxBodyBytes: 64 * 1024,
+      timeouts: { headMs: 1500, idleMs: 120_000, bodyMs: 250, writeMs: 60_000 },
+      drainMs: 3000,
+    },
+  });
+  assert.match(text, /^Limits {3}64 connections, request bodies up to 64 KiB$/m);
+  assert.match(text, /^Timeouts head 1500ms, idle 2m, body 250ms, write 1m, shutdown 3s$/m);
+});
+
+Deno.test("formatBanner() ends with how to stop", () => {
+  const lines = banner({ settings: { host: "0.0.0.0" }, lanAddresses: ["10.0.0.5"] }).split("\n");
+  assert.equal(lines.at(-1), "Press Ctrl+C to stop");
+});
+
+const msCases: { ms: number; text: string }[] = [
+  { ms: 1, text: "1ms" },
+  { ms: 500, text: "500ms" },
+  { ms: 1500, text: "1500ms" },
+  { ms: 1000, text: "1s" },
+  { ms: 30_000, text: "30s" },
+  { ms: 90_000, text: "90s" },
+  { ms: 60_000, text: "1m" },
+  { ms: 86_400_000, text: "1440m" },
+];
+
+for (const { ms, text } of msCases) {
+  Deno.test(`formatMs() shows ${ms} as ${text}`, () => {
+    assert.equal(formatMs(ms), text);
+  });
+}
+
+const byteCases: { bytes: number; text: string }[] = [
+  { bytes: 0, text: "0 B" },
+  { bytes: 1000, text: "1000 B" },
+  { bytes: 1024, text: "1 KiB" },
+  { bytes: 1536, text: "1536 B" },
+  { bytes: 64_000, text: "64000 B" },
+  { bytes: 100 * 1024 ** 2, text: "100 MiB" },
+  { bytes: 1024 ** 3, text: "1 GiB" },
+  { bytes: 4 * 1024 ** 4, text: "4096 GiB" },
+];
+
+for (const { bytes, text } of byteCases) {
+  Deno.test(`formatBytes() shows ${bytes} as ${text}`, () => {
+    assert.equal(formatBytes(bytes), text);
+  });
+}

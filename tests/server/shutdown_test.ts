@@ -1,0 +1,91 @@
+/**
+ * Graceful shutdown on a real process: Ctrl+C (SIGINT) lets a download in flight finish and
+ * the process exit 0 within the drain deadline; a second SIGINT exits at once; a download
+ * still running at the deadline is cut off and the process still exits 0.
+ */
+import assert from "node:assert/strict";
+import { delay, RawConnection } from "../support/raw_http.ts";
+import { type TempFolder, tempFolder } from "../support/static_site.ts";
+import { ZhttpProcess } from "../support/zhttp_process.ts";
+
+const FILE_BYTES = 8 * 1024 * 1024;
+
+/** A folder holding large.bin, FILE_BYTES long: a download that takes a while. */
+function siteWithLargeFile(): Promise<TempFolder> {
+  const bytes = new Uint8Array(FILE_BYTES);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i * 31 % 251;
+  return tempFolder({ "large.bin": bytes });
+}
+
+/** zhttp serving `site` on a free port, with the banner off and `flags` added. */
+function serveQuietly(site: TempFolder, ...flags: string[]): ZhttpProcess {
+  return ZhttpProcess.start([site.dir, "--port", "0", "--quiet", ...flags]);
+}
+
+/** Reads a response slowly: `chunk` bytes per `pauseMs`. Returns the body length. */
+async function slowDownload(connection: RawConnection, pauseMs: number): Promise<number> {
+  const buffer = new Uint8Array(256 * 1024);
+  let total = 0;
+  for (;;) {
+    const read = await connection.conn.read(buffer);
+    if (read === null) return total;
+    total += read;
+    await delay(pauseMs);
+  }
+}
+
+Deno.test("shutdown: SIGINT lets a download in flight finish, then exits 0", async () => {
+  await using site = await siteWithLargeFile();
+  await using zhttp = serveQuietly(site);
+  using connection = await RawConnection.open(await zhttp.port());
+  await connection.send("GET /large.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+  const download = slowDownload(connection, 20);
+  await delay(200);
+  zhttp.kill("SIGINT");
+  await zhttp.waitFor(/stopping: 1 request in flight/);
+  const received = await download;
+  // The head plus every byte of the file, then the server closed the connection.
+  assert.ok(received > FILE_BYTES, `received only ${received} bytes`);
+  const status = await zhttp.exited();
+  assert.equal(status.code, 0);
+  assert.match(zhttp.output, /stopped\n/);
+});
+
+Deno.test("shutdown: a second SIGINT exits at once", async () => {
+  await using site = await siteWithLargeFile();
+  await using zhttp = serveQuietly(site, "--drain-timeout", "60s");
+  using connection = await RawConnection.open(await zhttp.port());
+  // A download that never progresses: the client does not read.
+  await connection.send("GET /large.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+  await delay(200);
+  zhttp.kill("SIGINT");
+  await zhttp.waitFor(/stopping/);
+  zhttp.kill("SIGINT");
+  const status = await zhttp.exited();
+  assert.equal(status.code, 130);
+  assert.match(zhttp.output, /stopped at once/);
+});
+
+Deno.test("shutdown: at the drain deadline a stalled download is cut off and exit is 0", async () => {
+  await using site = await siteWithLargeFile();
+  await using zhttp = serveQuietly(site, "--drain-timeout", "300ms");
+  using connection = await RawConnection.open(await zhttp.port());
+  await connection.send("GET /large.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+  await delay(200);
+  zhttp.kill("SIGINT");
+  const status = await zhttp.exited();
+  assert.equal(status.code, 0);
+  assert.match(zhttp.output, /stopped \(1 request cut off\)/);
+});
+
+Deno.test("shutdown: idle keep-alive connections do not delay the exit", async () => {
+  await using site = await siteWithLargeFile();
+  await using zhttp = serveQuietly(site, "--drain-timeout", "60s");
+  using connection = await RawConnection.open(await zhttp.port());
+  await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal((await connection.response()).status, 200);
+  zhttp.kill("SIGINT");
+  const status = await zhttp.exited();
+  assert.equal(status.code, 0);
+  assert.equal(await connection.closedByPeer(), true);
+});
