@@ -10,8 +10,8 @@ import type { Handler } from "../lib/server/handler.ts";
 import { HeadParser } from "../lib/http/parser.ts";
 import { serverAndDateLines } from "../lib/http/field_lines.ts";
 import { OutputBuffer } from "../lib/http/output.ts";
-import { ResponseWriter } from "../lib/http/response.ts";
-import { HttpRequest } from "../lib/server/request.ts";
+import { Http1ResponseWriter } from "../lib/http/response.ts";
+import { HttpRequest, type RequestOrigin } from "../lib/server/request.ts";
 import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
 import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
 
@@ -33,7 +33,12 @@ const files = createApp({
   }),
 });
 
-const REMOTE: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+const ORIGIN: RequestOrigin = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+  localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
+  secure: false,
+  signal: new AbortController().signal,
+};
 const output = new OutputBuffer();
 const channel = {
   output,
@@ -52,12 +57,12 @@ async function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): P
   while (position < bytes.length) {
     const head = parser.parse(bytes, position, bytes.length)!;
     position = head.end;
-    const res = new ResponseWriter(channel, {
+    const res = new Http1ResponseWriter(channel, {
       headRequest: false,
       versionMinor: head.versionMinor,
       keepAlive: head.keepAlive,
     });
-    const result = app(new HttpRequest(head, BodyReader.NONE, REMOTE), res);
+    const result = app(new HttpRequest(head, BodyReader.NONE, ORIGIN), res);
     if (result instanceof Promise) await result;
     if (!res.ended) res.end();
   }

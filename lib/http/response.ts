@@ -1,9 +1,13 @@
 /**
  * ResponseWriter: what a handler uses to answer, in the style of Go's http.ResponseWriter.
  * Set the status and headers, then either `end(body)` once, or stream with `await write()`
- * and finish with `end()`. The head is encoded straight into the connection's output buffer
- * (no per-response string concatenation); a response that ends without streaming leaves in
- * the same write as its head, and with pipelining in the same write as its neighbours.
+ * and finish with `end()`. It is an interface so that middleware can wrap it (see
+ * ResponseWrapper in server/response_wrapper.ts), as Go's wrappers do.
+ *
+ * Http1ResponseWriter is the one that encodes HTTP/1.x: the head is encoded straight into
+ * the connection's output buffer (no per-response string concatenation); a response that
+ * ends without streaming leaves in the same write as its head, and with pipelining in the
+ * same write as its neighbours.
  *
  * Framing (RFC 9112 §6): a body given to `end()` gets a Content-Length; a streamed body uses
  * the Content-Length the handler set, otherwise chunked coding on HTTP/1.1, otherwise (an
@@ -33,6 +37,42 @@ export interface ResponseContext {
   keepAlive: boolean;
 }
 
+/**
+ * How a handler answers. Headers can change until the head is sent, which happens at the
+ * first `write()`, at `flushHeaders()` or at `end()`.
+ */
+export interface ResponseWriter {
+  /** The status code to send; change it before the head goes out. */
+  status: number;
+  /** Body bytes handed to the client so far (not counting framing), for access logs. */
+  readonly bytesWritten: number;
+  /** True once the status line and headers have been sent: they can no longer change. */
+  readonly headersSent: boolean;
+  /** True once `end()` was called. */
+  readonly ended: boolean;
+  /** Replaces every field named `name` (case-insensitive) with one holding `value`. */
+  setHeader(name: string, value: string | number): this;
+  /** Adds a field, keeping others with the same name (for fields that are lists). */
+  appendHeader(name: string, value: string | number): this;
+  /** The first value of the field named `name` (case-insensitive), if set. */
+  getHeader(name: string): string | undefined;
+  /** Removes every field named `name` (case-insensitive). */
+  removeHeader(name: string): this;
+  /** Forgets every header set so far (before the head is sent), for an error response. */
+  discardHeaders(): void;
+  /** Asks for the connection to close after this response (before the head is sent). */
+  closeAfterResponse(): void;
+  /** Sends the head now, before any body: a low time to first byte for a slow body. */
+  flushHeaders(): Promise<void>;
+  /**
+   * Streams a piece of the body; resolves once the client's socket took it, which is the
+   * backpressure. `chunk` must not change until the promise resolves.
+   */
+  write(chunk: Uint8Array | string): Promise<void>;
+  /** Finishes the response, with `body` as all of it or as its last piece. */
+  end(body?: Uint8Array | string): void;
+}
+
 type Framing = "length" | "chunked" | "close" | "none";
 
 const ENCODER = new TextEncoder();
@@ -43,7 +83,8 @@ const CHUNKED = encodeLatin1("Transfer-Encoding: chunked\r\n");
 const CLOSE_AND_END = encodeLatin1("Connection: close\r\n\r\n");
 const KEEP_ALIVE_AND_END = encodeLatin1("Connection: keep-alive\r\n\r\n");
 
-export class ResponseWriter {
+/** The ResponseWriter of an HTTP/1.0 or HTTP/1.1 connection (RFC 9112). */
+export class Http1ResponseWriter implements ResponseWriter {
   /** The status code to send; change it before the head goes out. */
   status = 200;
   /** Body bytes handed to the client so far (not counting framing), for access logs. */

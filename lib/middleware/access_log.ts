@@ -6,6 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Middleware } from "../server/handler.ts";
 import type { ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../server/request.ts";
+import { hostOf } from "../server/transport.ts";
 
 export type AccessLogFormat = "pretty" | "common";
 
@@ -33,7 +34,7 @@ export function accessLog(format: AccessLogFormat = "pretty"): Middleware {
 /** `GET /hello 200 14 B 0.3 ms 127.0.0.1` */
 export function prettyLine(req: HttpRequest, res: ResponseWriter, elapsedMs: number): string {
   return `${req.method} ${req.target} ${res.status} ${res.bytesWritten} B ` +
-    `${elapsedMs.toFixed(1)} ms ${req.remoteAddr.hostname}`;
+    `${elapsedMs.toFixed(1)} ms ${hostOf(req.remoteAddr)}`;
 }
 
 /**
@@ -47,7 +48,7 @@ export function commonLogLine(
   now: Date = new Date(),
 ): string {
   const bytes = res.bytesWritten === 0 ? "-" : String(res.bytesWritten);
-  return `${req.remoteAddr.hostname} - - [${commonLogDate(now)}] ` +
+  return `${hostOf(req.remoteAddr)} - - [${commonLogDate(now)}] ` +
     `"${req.method} ${req.target} ${req.version}" ${res.status} ${bytes}`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * One client connection: read into one reused buffer, parse heads in place, dispatch, keep
  * the connection alive (RFC 9112 §9), answer pipelined requests in order with their
- * responses batched into one write, and enforce a deadline on every wait.
+ * responses batched into one write, and enforce a deadline on every wait. The socket is a
+ * Transport (transport.ts): TCP, TLS and Unix sockets are served alike.
  *
  * The read buffer is owned here. A request's head stays where it was parsed for as long as
  * its handler runs (its fields are views into the buffer); the body is read into the space
@@ -17,12 +18,13 @@ import { OutputBuffer } from "../http/output.ts";
 import { HeadParser, type ParserLimits, type RequestHead } from "../http/parser.ts";
 import {
   endWithStatus,
+  Http1ResponseWriter,
   type ResponseChannel,
   type ResponseContext,
-  ResponseWriter,
 } from "../http/response.ts";
 import { type ReadGate, ReadPermit } from "./read_gate.ts";
-import { HttpRequest } from "./request.ts";
+import { HttpRequest, type RequestOrigin } from "./request.ts";
+import type { Transport } from "./transport.ts";
 
 /** How long each kind of wait may last, in milliseconds. */
 export interface Timeouts {
@@ -36,11 +38,13 @@ export interface Timeouts {
   writeMs: number;
 }
 
+/** The size limits a connection enforces on requests. */
 export interface ConnectionLimits extends ParserLimits {
   /** Request bodies larger than this get 413. */
   maxBodyBytes: number;
 }
 
+/** What a connection is given by the server that accepted it. */
 export interface ConnectionOptions {
   handler: Handler;
   limits: ConnectionLimits;
@@ -49,6 +53,8 @@ export interface ConnectionOptions {
   clock: () => number;
   /** Shared by the server's connections: head reads take turns when it is saturated. */
   readGate: ReadGate;
+  /** The transport is TLS (requests are `https`). */
+  secure?: boolean;
 }
 
 /** First size of a connection's read buffer: enough for typical heads and pipelined bursts. */
@@ -71,17 +77,24 @@ export type ConnectionState = "idle" | "head" | "active" | "lingering" | "closed
 const LINGER_MS = 2000;
 const MAX_LINGER_BYTES = 4 * 1024 * 1024;
 
+/** Why a connection closed, as a request's `signal.reason` tells its handler. */
+export const CLIENT_GONE = "the client disconnected";
+export const TIMED_OUT = "the connection timed out";
+export const SHUT_DOWN = "the server shut down before the request was answered";
+
 const logger = getLogger(["zhttp", "connection"]);
 const NOTHING_TO_WRITE = Promise.resolve();
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
+/** One client, served request after request until it leaves or a deadline passes. */
 export class Connection implements BufferedSource, ResponseChannel {
   readonly output = new OutputBuffer();
   buffer: Uint8Array = new Uint8Array(INITIAL_BUFFER_BYTES);
   position = 0;
   end = 0;
 
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Transport;
+  readonly #secure: boolean;
   readonly #handler: Handler;
   readonly #limits: ConnectionLimits;
   readonly #timeouts: Timeouts;
@@ -93,6 +106,8 @@ export class Connection implements BufferedSource, ResponseChannel {
 
   #state: ConnectionState = "idle";
   #closed = false;
+  /** Why the connection closed (see close()), once it has. */
+  #closeReason: string | null = null;
   /** Set by drain(): finish the request in flight, then close. */
   #draining = false;
   /** Requests completed on this connection. */
@@ -118,9 +133,19 @@ export class Connection implements BufferedSource, ResponseChannel {
   #exchange: Exchange | null = null;
   /** The client may still be sending (a refused or unread request): linger before closing. */
   #lingerOnClose = false;
+  /**
+   * A read started while a slow handler runs, to notice a client that leaves meanwhile
+   * (see #watchClient); resolves false when the client is gone. Null when none is pending.
+   */
+  #watching: Promise<boolean> | null = null;
+  /** The client closed its side while its request was being answered. */
+  #clientLeft = false;
+  /** When a handler whose client left is given up on (0 = not set). */
+  #orphanDeadline = 0;
 
-  constructor(conn: Deno.TcpConn, options: ConnectionOptions) {
+  constructor(conn: Transport, options: ConnectionOptions) {
     this.#conn = conn;
+    this.#secure = options.secure === true;
     this.#handler = options.handler;
     this.#limits = options.limits;
     this.#timeouts = options.timeouts;
@@ -160,9 +185,17 @@ export class Connection implements BufferedSource, ResponseChannel {
         // The read loop lives here rather than in an async helper: every async layer costs a
         // promise and a microtask per request.
         while (head === null) {
+          if (this.#clientLeft) break;
           // A client that sends requests without reading the answers must not make the
           // output grow: with a write still in flight, wait for it before reading more.
           if (this.#writing !== null && this.output.size > 0) await this.#writing;
+          if (this.#watching !== null) {
+            // The read that watched the client during a slow answer is this read.
+            this.#startWriting();
+            if (!await this.#watching) break;
+            head = this.#parser.parse(this.buffer, this.position, this.end);
+            continue;
+          }
           const into = this.#prepareRead();
           if (into === null) break;
           const turn = gate.enter(permit);
@@ -208,12 +241,18 @@ export class Connection implements BufferedSource, ResponseChannel {
     if (this.#state === "idle") this.close();
   }
 
-  /** Closes the socket at once; a pending read or write fails and serve() ends. */
-  close(): void {
+  /**
+   * Closes the socket at once; a pending read or write fails and serve() ends. A handler
+   * still running sees its request's signal abort, with `reason` (CLIENT_GONE, TIMED_OUT,
+   * SHUT_DOWN) as the message.
+   */
+  close(reason: string = CLIENT_GONE): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeReason = reason;
     this.#state = "closed";
     this.#closedSignal.resolve();
+    this.#exchange?.abort(reason);
     this.#readGate.withdraw(this.#readPermit);
     try {
       this.#conn.close();
@@ -222,14 +261,24 @@ export class Connection implements BufferedSource, ResponseChannel {
     }
   }
 
-  /** Called by the server's sweep: acts on a deadline that has passed. */
+  /**
+   * Called by the server's sweep: acts on a deadline that has passed, and starts watching
+   * the client of a handler that has been running since the last sweep.
+   */
   enforceDeadlines(now: number): void {
     if (this.#closed) return;
     if (this.#writeDeadline !== 0 && now >= this.#writeDeadline) {
       logger.debug("closing a connection whose client stopped reading");
-      this.close();
+      this.close(TIMED_OUT);
     } else if (this.#readDeadline !== 0 && now >= this.#readDeadline) {
       this.#readTimedOut();
+    } else if (this.#orphanDeadline !== 0 && now >= this.#orphanDeadline) {
+      logger.debug("closing a connection whose client left while its request was answered");
+      this.close(CLIENT_GONE);
+    } else if (this.#exchange !== null && this.#watching === null && !this.#clientLeft) {
+      // Seen by two sweeps in a row: a slow answer (a handler waiting on something, or hung).
+      if (this.#exchange.seenBySweep) this.#watchClient(now);
+      else this.#exchange.seenBySweep = true;
     }
   }
 
@@ -350,8 +399,8 @@ export class Connection implements BufferedSource, ResponseChannel {
     this.#readDeadline = 0;
     this.position = head.end;
 
-    const exchange = new Exchange(head, head.keepAlive && !this.#draining);
-    const response = new ResponseWriter(this, exchange);
+    const exchange = new Exchange(head, head.keepAlive && !this.#draining, this);
+    const response = new Http1ResponseWriter(this, exchange);
     exchange.response = response;
     this.#exchange = exchange;
     let result;
@@ -362,7 +411,7 @@ export class Connection implements BufferedSource, ResponseChannel {
         start: head.end,
       }, this.#limits);
       exchange.body = body;
-      const request = new HttpRequest(head, body, this.#conn.remoteAddr as Deno.NetAddr);
+      const request = new HttpRequest(head, body, exchange);
       this.#answeringSynchronously = true;
       try {
         result = this.#handler(request, response);
@@ -382,7 +431,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   /** The handler returned: end the response if it did not, then settle the connection. */
-  #complete(exchange: Exchange, response: ResponseWriter): boolean | Promise<boolean> {
+  #complete(exchange: Exchange, response: Http1ResponseWriter): boolean | Promise<boolean> {
     if (!response.ended) {
       try {
         response.end();
@@ -395,7 +444,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   /** The handler (or ending its response) threw. */
-  #answerFailed(error: unknown, response: ResponseWriter): boolean | Promise<boolean> {
+  #answerFailed(error: unknown, response: Http1ResponseWriter): boolean | Promise<boolean> {
     const exchange = this.#exchange!;
     if (this.#closed) {
       this.#exchange = null;
@@ -414,7 +463,7 @@ export class Connection implements BufferedSource, ResponseChannel {
    * After the response: a body the handler left unread is drained (small) or the connection
    * closes; then it stays open if the response said so.
    */
-  #settle(exchange: Exchange, response: ResponseWriter): boolean | Promise<boolean> {
+  #settle(exchange: Exchange, response: Http1ResponseWriter): boolean | Promise<boolean> {
     const keepAlive = response.keepAlive && !response.incomplete && !this.#draining;
     const body = exchange.body;
     if (body === null || body.done) {
@@ -444,7 +493,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   /** Turns an error thrown while answering into a response (answer_error.ts). */
-  #answerFailedExchange(error: unknown, response: ResponseWriter): boolean {
+  #answerFailedExchange(error: unknown, response: Http1ResponseWriter): boolean {
     const head = this.#exchange?.head;
     return answerError(error, response, {
       method: head?.method ?? "-",
@@ -488,8 +537,12 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   /** Queues an error response, through the exchange's writer when there is one. */
-  #queueErrorResponse(status: number, close: boolean, response: ResponseWriter | null): void {
-    const writer = response ?? new ResponseWriter(this, {
+  #queueErrorResponse(
+    status: number,
+    close: boolean,
+    response: Http1ResponseWriter | null,
+  ): void {
+    const writer = response ?? new Http1ResponseWriter(this, {
       headRequest: false,
       versionMinor: 1,
       keepAlive: false,
@@ -517,6 +570,49 @@ export class Connection implements BufferedSource, ResponseChannel {
     } catch {
       // The client is gone or the deadline closed the socket: either way, done.
     }
+  }
+
+  /**
+   * Reads while a slow handler runs, so that a client leaving is noticed at once: its
+   * request's signal aborts, and the connection no longer waits on the handler for ever
+   * (it closes after the idle timeout if the handler does not finish; a client that only
+   * half-closed still gets an answer given in that time). Bytes that arrive are kept: they
+   * are the client's next requests. Go's net/http does the same (its "background read").
+   * Only once the body is read (the handler owns the buffer until then) and only for slow
+   * answers: fast ones are read after as usual, through the read gate.
+   */
+  #watchClient(now: number): void {
+    const exchange = this.#exchange!;
+    if (!exchange.bodyDone) return;
+    const buffer = this.buffer;
+    const into = buffer.subarray(this.end);
+    if (into.length === 0) return;
+    const watching = this.#conn.read(into).then((read) => {
+      this.#watching = null;
+      if (read === null) {
+        this.#noticeClientLeft(now);
+        return false;
+      }
+      // Nothing moves the buffer while a handler runs with its body read.
+      if (buffer === this.buffer) this.end += read;
+      if (this.#exchange === exchange && !this.#closed) this.#watchClient(now);
+      return true;
+    }, () => {
+      this.#watching = null;
+      this.close(CLIENT_GONE);
+      return false;
+    });
+    this.#watching = watching;
+  }
+
+  /** The client closed its side while its request was being answered. */
+  #noticeClientLeft(now: number): void {
+    this.#clientLeft = true;
+    const exchange = this.#exchange;
+    if (exchange === null) return;
+    exchange.keepAlive = false;
+    exchange.abort(CLIENT_GONE);
+    this.#orphanDeadline = now + this.#timeouts.idleMs;
   }
 
   /** Makes room after `end` for more of a head: move it down, or grow up to the head limit. */
@@ -571,11 +667,11 @@ export class Connection implements BufferedSource, ResponseChannel {
     const state = this.#state;
     this.#readDeadline = 0;
     if (state === "idle" || state === "lingering") {
-      this.close();
+      this.close(TIMED_OUT);
       return;
     }
     if (state === "active" && this.#exchange?.response?.headersSent) {
-      this.close();
+      this.close(TIMED_OUT);
       return;
     }
     // RFC 9110 §15.5.9: 408 tells the client why; then the connection closes.
@@ -583,28 +679,87 @@ export class Connection implements BufferedSource, ResponseChannel {
     const writer = this.#exchange?.response ?? null;
     this.#queueErrorResponse(408, true, writer);
     this.#writeDeadline = this.#now() + this.#timeouts.writeMs;
-    this.flush().catch(() => {}).finally(() => this.close());
+    this.flush().catch(() => {}).finally(() => this.close(TIMED_OUT));
+  }
+
+  // ── RequestOrigin, for the requests' addresses (through their Exchange) ──────────────
+
+  get remoteAddr(): Deno.Addr {
+    return this.#conn.remoteAddr;
+  }
+
+  get localAddr(): Deno.Addr {
+    return this.#conn.localAddr;
+  }
+
+  get secure(): boolean {
+    return this.#secure;
+  }
+
+  /** Why the connection closed, or null while it is open. */
+  get closeReason(): string | null {
+    return this.#closeReason;
   }
 }
 
 /**
- * One request and its response, as the connection tracks them. Also the ResponseContext:
- * whether the connection stays open is decided when the response head is written.
+ * One request and its response, as the connection tracks them. Also the ResponseContext
+ * (whether the connection stays open is decided when the response head is written) and the
+ * request's origin: its addresses and its abort signal, made only when a handler asks.
  */
-class Exchange implements ResponseContext {
+class Exchange implements ResponseContext, RequestOrigin {
   readonly head: RequestHead;
   readonly headRequest: boolean;
   readonly versionMinor: 0 | 1;
-  response: ResponseWriter | null = null;
+  response: Http1ResponseWriter | null = null;
   body: BodyReader | null = null;
   continueSent = false;
+  /** Set by the server's sweep once it saw this exchange in progress (see enforceDeadlines). */
+  seenBySweep = false;
+  readonly #connection: Connection;
   #keepAlive: boolean;
+  #abort: AbortController | null = null;
 
-  constructor(head: RequestHead, keepAlive: boolean) {
+  constructor(head: RequestHead, keepAlive: boolean, connection: Connection) {
     this.head = head;
     this.headRequest = head.method === "HEAD";
     this.versionMinor = head.versionMinor;
     this.#keepAlive = keepAlive;
+    this.#connection = connection;
+  }
+
+  get remoteAddr(): Deno.Addr {
+    return this.#connection.remoteAddr;
+  }
+
+  get localAddr(): Deno.Addr {
+    return this.#connection.localAddr;
+  }
+
+  get secure(): boolean {
+    return this.#connection.secure;
+  }
+
+  /** Aborts when the client leaves, the connection times out or the server shuts down. */
+  get signal(): AbortSignal {
+    if (this.#abort === null) {
+      this.#abort = new AbortController();
+      // Asked for after the connection closed (a handler that awaited something first).
+      const closed = this.#connection.closeReason;
+      if (closed !== null) this.abort(closed);
+    }
+    return this.#abort.signal;
+  }
+
+  /** Whether the request body has been read to its end (or there is none). */
+  get bodyDone(): boolean {
+    return this.body === null || this.body.done;
+  }
+
+  abort(reason: string): void {
+    if (this.#abort === null || this.#abort.signal.aborted) return;
+    const name = reason === TIMED_OUT ? "TimeoutError" : "AbortError";
+    this.#abort.abort(new DOMException(reason, name));
   }
 
   get keepAlive(): boolean {

@@ -1,6 +1,8 @@
 /**
  * HttpRequest: what a handler gets. A thin face over the parsed head (whose fields are views
- * into the connection's buffer, decoded only when asked) and the body reader.
+ * into the connection's buffer, decoded only when asked), the body reader, and where the
+ * request came from (addresses, TLS, an abort signal), asked of the connection only when a
+ * handler wants them.
  */
 import type { BodyReader } from "./body.ts";
 import type { HeaderTable } from "../http/headers.ts";
@@ -8,19 +10,50 @@ import type { RequestHead } from "../http/parser.ts";
 
 const DECODER = new TextDecoder();
 
+/** Where a request came from, as the connection that read it knows. */
+export interface RequestOrigin {
+  /** The client's address. */
+  readonly remoteAddr: Deno.Addr;
+  /** The server's address the client connected to. */
+  readonly localAddr: Deno.Addr;
+  /** The connection is TLS. */
+  readonly secure: boolean;
+  /** Aborts when the client leaves, the connection times out or the server shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A typed slot in which a middleware leaves something for the handlers after it (the user
+ * an authentication middleware found, say): `const USER = new RequestKey<string>("user")`,
+ * then `req.set(USER, name)` and `req.get(USER)`. Keys are compared by identity, so two
+ * middlewares never collide on a name.
+ */
+export class RequestKey<T> {
+  /** What the slot holds, for debugging. */
+  readonly description: string;
+  /** Never set: it only carries the slot's type. */
+  declare readonly type: T;
+
+  constructor(description: string) {
+    this.description = description;
+  }
+}
+
+/** One request, as a handler sees it. */
 export class HttpRequest {
   /** Route parameters (`/users/:id` → `{ id }`), percent-decoded once by the router. */
   params: Record<string, string> = {};
 
   readonly #head: RequestHead;
   readonly #body: BodyReader;
-  readonly #remoteAddr: Deno.NetAddr;
+  readonly #origin: RequestOrigin;
   #path: string | undefined;
+  #values: Map<RequestKey<unknown>, unknown> | null = null;
 
-  constructor(head: RequestHead, body: BodyReader, remoteAddr: Deno.NetAddr) {
+  constructor(head: RequestHead, body: BodyReader, origin: RequestOrigin) {
     this.#head = head;
     this.#body = body;
-    this.#remoteAddr = remoteAddr;
+    this.#origin = origin;
   }
 
   get method(): string {
@@ -58,9 +91,38 @@ export class HttpRequest {
     return mark < 0 ? "" : target.slice(mark + 1);
   }
 
-  /** The client's address. */
-  get remoteAddr(): Deno.NetAddr {
-    return this.#remoteAddr;
+  /** The client's address: a `Deno.NetAddr` over TCP and TLS (see `hostOf()`). */
+  get remoteAddr(): Deno.Addr {
+    return this.#origin.remoteAddr;
+  }
+
+  /** The server's address the client connected to (which listener, which port). */
+  get localAddr(): Deno.Addr {
+    return this.#origin.localAddr;
+  }
+
+  /** True when the request came over TLS. */
+  get secure(): boolean {
+    return this.#origin.secure;
+  }
+
+  /**
+   * Aborts when the answer is no longer wanted: the client disconnected, the connection
+   * timed out (reason: a "TimeoutError" DOMException) or the server shut down before the
+   * answer was done. A handler that waits on something slow should pass it on or watch it.
+   */
+  get signal(): AbortSignal {
+    return this.#origin.signal;
+  }
+
+  /** What a middleware left under `key` for this request, if anything. */
+  get<T>(key: RequestKey<T>): T | undefined {
+    return this.#values?.get(key) as T | undefined;
+  }
+
+  /** Leaves `value` under `key` for the handlers that see this request after. */
+  set<T>(key: RequestKey<T>, value: T): void {
+    (this.#values ??= new Map()).set(key, value);
   }
 
   /** The parsed head, for code that needs the framing facts. */

@@ -1,23 +1,22 @@
 /**
- * The listener: an accept loop bounded by a semaphore of `maxConnections`, the registry of
- * live connections, the sweep that enforces their deadlines, and graceful shutdown.
+ * The server: accept loops over its listeners, bounded together by a semaphore of
+ * `maxConnections`, the registry of live connections, the sweep that enforces their
+ * deadlines, and graceful shutdown. It knows transports only through transport.ts, so TCP,
+ * TLS and Unix sockets are served by the same loop.
  */
-import { getLogger } from "@logtape/logtape";
-import { Connection, type ConnectionLimits, type Timeouts } from "./connection.ts";
+import { AcceptFailures } from "./accept_failures.ts";
+import { Connection, type ConnectionLimits, SHUT_DOWN, type Timeouts } from "./connection.ts";
 import type { Handler } from "./handler.ts";
 import { DEFAULT_PARSER_LIMITS } from "../http/parser.ts";
 import { ReadGate } from "./read_gate.ts";
 import { Semaphore } from "./semaphore.ts";
 import { StallClock } from "./stall_clock.ts";
+import { type Listener, listenTcp, type Transport } from "./transport.ts";
 
+/** Connections served at once unless configured otherwise. */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** Request bodies above this get 413 unless configured otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
-/**
- * The kernel's queue of connections not yet accepted. The default (511) overflowed when 1000
- * clients connected at once in our measurements; 4096 did not.
- */
-export const LISTEN_BACKLOG = 4096;
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   headMs: 10_000,
@@ -28,15 +27,26 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
 /** How long a graceful shutdown waits for requests in flight before closing them. */
 export const DEFAULT_DRAIN_MS = 10_000;
 
+/** How a Server listens and serves. */
 export interface ServeOptions {
+  /** Answers every request. */
   handler: Handler;
-  /** Address to bind; "127.0.0.1" by default. IPv6 literals without brackets ("::1"). */
+  /**
+   * Where connections come from (listenTcp(), listenUnix(), a TLS listener), served
+   * together under one connection bound. When absent, one TCP listener on hostname:port.
+   */
+  listeners?: readonly Listener[];
+  /** Address to bind without `listeners`; "127.0.0.1" by default. IPv6 without brackets. */
   hostname?: string;
-  /** 0 picks a free port; the real one is in `server.addr`. */
+  /** Port to bind without `listeners`; 0 picks a free one (see `server.addr`). */
   port?: number;
+  /** Connections open at once, across all listeners; 1024 by default. */
   maxConnections?: number;
+  /** Deadlines for each kind of wait (DEFAULT_TIMEOUTS). */
   timeouts?: Partial<Timeouts>;
+  /** Head and body size limits (DEFAULT_PARSER_LIMITS, DEFAULT_MAX_BODY_BYTES). */
   limits?: Partial<ConnectionLimits>;
+  /** How long a graceful shutdown waits for requests in flight (DEFAULT_DRAIN_MS). */
   drainMs?: number;
 }
 
@@ -48,14 +58,14 @@ export interface ShutdownReport {
   forced: number;
 }
 
-const logger = getLogger(["zhttp", "server"]);
-
+/** An HTTP/1.1 server over any number of listeners. */
 export class Server {
-  readonly addr: Deno.NetAddr;
+  /** The addresses listened on, one per listener, in the order given. */
+  readonly addrs: readonly Deno.Addr[];
   /** Resolves once the server has stopped and every connection is closed. */
   readonly finished: Promise<void>;
 
-  readonly #listener: Deno.TcpListener;
+  readonly #listeners: readonly Listener[];
   readonly #handler: Handler;
   readonly #limits: ConnectionLimits;
   readonly #timeouts: Timeouts;
@@ -67,11 +77,15 @@ export class Server {
   readonly #sweep: ReturnType<typeof setInterval>;
   /** Deadlines are measured on this clock, which stops while the event loop is stalled. */
   readonly #clock: StallClock;
+  readonly #acceptFailures = new AcceptFailures();
   #closing = false;
   #shutdown: Promise<ShutdownReport> | null = null;
   #stoppedAccepting!: Promise<void>;
 
-  /** Binds and starts serving. Throws Deno.errors.AddrInUse etc. synchronously. */
+  /**
+   * Starts serving. Without `listeners`, binds hostname:port first and throws
+   * `Deno.errors.AddrInUse` and the like synchronously.
+   */
   constructor(options: ServeOptions) {
     this.#handler = options.handler;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -82,17 +96,27 @@ export class Server {
     };
     this.#drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
     this.#permits = new Semaphore(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
-    this.#listener = Deno.listen({
-      hostname: options.hostname ?? "127.0.0.1",
-      port: options.port ?? 0,
-      tcpBacklog: LISTEN_BACKLOG,
-    });
-    this.addr = this.#listener.addr;
+    this.#listeners = options.listeners ??
+      [listenTcp({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 })];
+    if (this.#listeners.length === 0) throw new TypeError("a server needs a listener");
+    this.addrs = this.#listeners.map((listener) => listener.addr);
     const sweepMs = sweepInterval(this.#timeouts);
     this.#clock = new StallClock(sweepMs);
     this.#sweep = setInterval(() => this.#enforceDeadlines(), sweepMs);
-    this.#stoppedAccepting = this.#acceptLoop();
+    this.#stoppedAccepting = Promise.all(
+      this.#listeners.map((listener) => this.#acceptLoop(listener)),
+    ).then(() => {});
     this.finished = this.#stoppedAccepting.then(() => this.#allClosed());
+  }
+
+  /**
+   * The address of the first network listener (its real port when 0 was asked for).
+   * Throws when every listener is a Unix socket: see `addrs`.
+   */
+  get addr(): Deno.NetAddr {
+    const net = this.addrs.find((addr): addr is Deno.NetAddr => addr.transport === "tcp");
+    if (net === undefined) throw new TypeError("this server has no network listener");
+    return net;
   }
 
   /** Requests being answered right now. */
@@ -119,10 +143,13 @@ export class Server {
     return this.#shutdown;
   }
 
-  /** Stops at once: every connection is closed, whatever it was doing. */
+  /**
+   * Stops at once: every connection is closed, whatever it was doing (handlers still
+   * running see their request's signal abort).
+   */
   async close(): Promise<void> {
     this.#stopAccepting();
-    for (const connection of this.#connections) connection.close();
+    for (const connection of this.#connections) connection.close(SHUT_DOWN);
     await this.finished;
   }
 
@@ -144,25 +171,30 @@ export class Server {
   #stopAccepting(): void {
     if (this.#closing) return;
     this.#closing = true;
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
+    for (const listener of this.#listeners) {
+      try {
+        listener.close();
+      } catch {
+        // Already closed.
+      }
     }
   }
 
-  async #acceptLoop(): Promise<void> {
+  async #acceptLoop(listener: Listener): Promise<void> {
     while (!this.#closing) {
-      let conn: Deno.TcpConn;
+      let conn: Transport;
       try {
-        conn = await this.#listener.accept();
+        conn = await listener.accept();
       } catch (error) {
         if (this.#closing || error instanceof Deno.errors.BadResource) break;
-        // Out of file descriptors and similar: log, breathe, and go on serving.
-        logger.warn("accept failed: {error}", { error });
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // A client that reset before we took it, or no descriptor left: never a reason to
+        // stop serving. Only running out of descriptors is worth a pause (see
+        // accept_failures.ts); anything else is skipped at once.
+        const pauseMs = this.#acceptFailures.record(error);
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
         continue;
       }
+      this.#acceptFailures.succeeded();
       if (!this.#permits.tryAcquire()) {
         // At the bound, with a client waiting. An idle connection is the cheapest to give
         // up (nginx does the same when it runs out of connections); otherwise this client
@@ -176,15 +208,18 @@ export class Server {
           break;
         }
       }
-      this.#track(conn);
+      this.#track(conn, listener.secure === true);
     }
   }
 
-  #track(conn: Deno.TcpConn): void {
-    try {
-      conn.setNoDelay(true);
-    } catch {
-      // The client is already gone; serve() will notice.
+  #track(conn: Transport, secure: boolean): void {
+    if (conn.remoteAddr.transport === "tcp" && "setNoDelay" in conn) {
+      // Back-to-back small writes were 4x slower with Nagle's algorithm on.
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // The client is already gone; serve() will notice.
+      }
     }
     const connection = new Connection(conn, {
       handler: this.#handler,
@@ -192,6 +227,7 @@ export class Server {
       timeouts: this.#timeouts,
       clock: () => this.#clock.now(),
       readGate: this.#readGate,
+      secure,
     });
     this.#connections.add(connection);
     // A connection counts, in the registry and against the bound, while its socket is open,
@@ -229,10 +265,11 @@ export class Server {
     }
     clearInterval(this.#sweep);
     this.#readGate.close();
+    this.#acceptFailures.close();
   }
 }
 
-/** Starts a server. */
+/** Starts a server: `serve({ handler, port: 8080 })`. The same as `new Server(options)`. */
 export function serve(options: ServeOptions): Server {
   return new Server(options);
 }

@@ -1,14 +1,14 @@
 /**
- * ResponseWriter over a fake connection: every case compares the raw bytes the writer queued
+ * Http1ResponseWriter over a fake connection: every case compares the raw bytes the writer queued
  * (status line, fields, framing, body) with the bytes a client should receive.
  */
 import assert from "node:assert/strict";
 import { OutputBuffer } from "../../lib/http/output.ts";
 import {
   endWithStatus,
+  Http1ResponseWriter,
   type ResponseChannel,
   type ResponseContext,
-  ResponseWriter,
 } from "../../lib/http/response.ts";
 
 /** The fake channel's Server and Date lines, fixed so the expected bytes can be written out. */
@@ -17,7 +17,7 @@ const SERVER_DATE = "Server: zhttp\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n";
 type RequestLine = "GET HTTP/1.1" | "HEAD HTTP/1.1" | "GET HTTP/1.0" | "HEAD HTTP/1.0";
 
 interface FakeExchange {
-  res: ResponseWriter;
+  res: Http1ResponseWriter;
   output: OutputBuffer;
   context: ResponseContext;
   /** How many times the writer asked the connection to flush. */
@@ -42,7 +42,12 @@ function exchange(request: RequestLine, keepAlive = true): FakeExchange {
     versionMinor: request.endsWith("1.1") ? 1 : 0,
     keepAlive,
   };
-  return { res: new ResponseWriter(channel, context), output, context, flushes: () => flushes };
+  return {
+    res: new Http1ResponseWriter(channel, context),
+    output,
+    context,
+    flushes: () => flushes,
+  };
 }
 
 /** Everything queued so far, as the client would read it (one character per byte). */
@@ -63,7 +68,7 @@ interface WireCase {
   request: RequestLine;
   /** Whether the request allows the connection to stay open (the parser's decision). */
   keepAlive?: boolean;
-  respond: (res: ResponseWriter) => void | Promise<void>;
+  respond: (res: Http1ResponseWriter) => void | Promise<void>;
   wire: string;
   /** Whether the connection may stay open after the response; true unless given. */
   keepAliveAfter?: boolean;
@@ -448,7 +453,7 @@ const WIRE_CASES: WireCase[] = [
 ];
 
 for (const row of WIRE_CASES) {
-  Deno.test(`ResponseWriter.${row.name}`, async () => {
+  Deno.test(`Http1ResponseWriter.${row.name}`, async () => {
     const { res, output } = exchange(row.request, row.keepAlive);
     await row.respond(res);
     assert.equal(wire(output), row.wire);
@@ -459,22 +464,22 @@ for (const row of WIRE_CASES) {
   });
 }
 
-Deno.test("ResponseWriter.write() resolves after the connection flushed each piece", async () => {
+Deno.test("Http1ResponseWriter.write() resolves after the connection flushed each piece", async () => {
   const { res, flushes } = exchange("GET HTTP/1.1");
   await res.write("a");
   await res.write("b");
   assert.equal(flushes(), 2);
 });
 
-Deno.test("ResponseWriter.end() queues the response without flushing it", () => {
+Deno.test("Http1ResponseWriter.end() queues the response without flushing it", () => {
   const { res, output, flushes } = exchange("GET HTTP/1.1");
   res.end("hello");
   assert.equal(flushes(), 0);
   assert.ok(output.size > 0);
 });
 
-Deno.test("ResponseWriter.bytesWritten counts body bytes without framing", async () => {
-  const cases: [RequestLine, (res: ResponseWriter) => void | Promise<void>, number][] = [
+Deno.test("Http1ResponseWriter.bytesWritten counts body bytes without framing", async () => {
+  const cases: [RequestLine, (res: Http1ResponseWriter) => void | Promise<void>, number][] = [
     ["GET HTTP/1.1", (res) => res.end("hello"), 5],
     ["GET HTTP/1.1", async (res) => {
       await res.write("abc");
@@ -493,11 +498,11 @@ Deno.test("ResponseWriter.bytesWritten counts body bytes without framing", async
   }
 });
 
-Deno.test("ResponseWriter.incomplete is true only when the body fell short of its Content-Length", async () => {
+Deno.test("Http1ResponseWriter.incomplete is true only when the body fell short of its Content-Length", async () => {
   const cases: {
     name: string;
     request: RequestLine;
-    respond: (res: ResponseWriter) => void | Promise<void>;
+    respond: (res: Http1ResponseWriter) => void | Promise<void>;
     incomplete: boolean;
   }[] = [
     {
@@ -566,7 +571,7 @@ Deno.test("ResponseWriter.incomplete is true only when the body fell short of it
   }
 });
 
-Deno.test("ResponseWriter.write() rejects a body longer than the declared Content-Length", async () => {
+Deno.test("Http1ResponseWriter.write() rejects a body longer than the declared Content-Length", async () => {
   const { res, output } = exchange("GET HTTP/1.1");
   res.setHeader("Content-Length", 3);
   await res.write("ab");
@@ -578,14 +583,14 @@ Deno.test("ResponseWriter.write() rejects a body longer than the declared Conten
   assert.equal(res.incomplete, true);
 });
 
-Deno.test("ResponseWriter.write() rejects a first piece longer than the declared Content-Length", async () => {
+Deno.test("Http1ResponseWriter.write() rejects a first piece longer than the declared Content-Length", async () => {
   const { res, output } = exchange("GET HTTP/1.1");
   res.setHeader("Content-Length", 3);
   await assert.rejects(res.write("abcd"), /exceeds its Content-Length/);
   assert.equal(wire(output), `HTTP/1.1 200 OK\r\n${SERVER_DATE}Content-Length: 3\r\n\r\n`);
 });
 
-Deno.test("ResponseWriter.getHeader() finds the first value whatever the case", () => {
+Deno.test("Http1ResponseWriter.getHeader() finds the first value whatever the case", () => {
   const { res } = exchange("GET HTTP/1.1");
   res.appendHeader("Set-Cookie", "a=1").appendHeader("set-cookie", "b=2").setHeader("X-N", 7);
   const cases: [string, string | undefined][] = [
@@ -601,13 +606,13 @@ Deno.test("ResponseWriter.getHeader() finds the first value whatever the case", 
 });
 
 /** Ways to get the head out; each leaves headersSent true. */
-const SEND_HEAD: [string, (res: ResponseWriter) => void | Promise<void>][] = [
+const SEND_HEAD: [string, (res: Http1ResponseWriter) => void | Promise<void>][] = [
   ["end()", (res) => res.end()],
   ["write()", (res) => res.write("a")],
   ["flushHeaders()", (res) => res.flushHeaders()],
 ];
 
-Deno.test("ResponseWriter header methods throw once the head is sent, getHeader() still reads", async () => {
+Deno.test("Http1ResponseWriter header methods throw once the head is sent, getHeader() still reads", async () => {
   for (const [how, sendHead] of SEND_HEAD) {
     const { res, output } = exchange("GET HTTP/1.1");
     res.setHeader("X-A", "1");
@@ -625,7 +630,7 @@ Deno.test("ResponseWriter header methods throw once the head is sent, getHeader(
   }
 });
 
-Deno.test("ResponseWriter.end() throws when called twice and queues nothing more", () => {
+Deno.test("Http1ResponseWriter.end() throws when called twice and queues nothing more", () => {
   const { res, output } = exchange("GET HTTP/1.1");
   res.end("a");
   const queued = output.size;
@@ -634,7 +639,7 @@ Deno.test("ResponseWriter.end() throws when called twice and queues nothing more
   assert.equal(output.size, queued);
 });
 
-Deno.test("ResponseWriter.write() after end() rejects and queues nothing", async () => {
+Deno.test("Http1ResponseWriter.write() after end() rejects and queues nothing", async () => {
   for (const request of ["GET HTTP/1.1", "GET HTTP/1.0"] as const) {
     const { res, output } = exchange(request);
     await res.write("a");
@@ -665,7 +670,7 @@ const BAD_FIELDS: { name: string; value: string }[] = [
 ];
 
 for (const [how, sendHead] of SEND_HEAD) {
-  Deno.test(`ResponseWriter.${how} refuses a bad field and leaves the output untouched`, async () => {
+  Deno.test(`Http1ResponseWriter.${how} refuses a bad field and leaves the output untouched`, async () => {
     for (const { name, value } of BAD_FIELDS) {
       const label = JSON.stringify([name, value]);
       const { res, output } = exchange("GET HTTP/1.1");
@@ -688,7 +693,7 @@ for (const [how, sendHead] of SEND_HEAD) {
   });
 }
 
-Deno.test("ResponseWriter.end() refuses a status outside 100-999 and leaves the output untouched", () => {
+Deno.test("Http1ResponseWriter.end() refuses a status outside 100-999 and leaves the output untouched", () => {
   for (const status of [0, 99, 1000, -200, 200.5, NaN]) {
     const { res, output } = exchange("GET HTTP/1.1");
     res.status = status;
@@ -698,7 +703,7 @@ Deno.test("ResponseWriter.end() refuses a status outside 100-999 and leaves the 
   }
 });
 
-Deno.test("ResponseWriter sends one Content-Length: equal repeats merge, differing ones throw", async () => {
+Deno.test("Http1ResponseWriter sends one Content-Length: equal repeats merge, differing ones throw", async () => {
   const same = exchange("GET HTTP/1.1");
   same.res.appendHeader("Content-Length", 5).appendHeader("content-length", "5");
   await same.res.write("hello");
@@ -714,7 +719,7 @@ Deno.test("ResponseWriter sends one Content-Length: equal repeats merge, differi
   assert.equal(differing.output.size, 0);
 });
 
-Deno.test("ResponseWriter keeps an HTTP/1.0 keep-alive when its streamed head was refused", async () => {
+Deno.test("Http1ResponseWriter keeps an HTTP/1.0 keep-alive when its streamed head was refused", async () => {
   const { res, output } = exchange("GET HTTP/1.0");
   res.setHeader("X-Bad", "a\r\nb");
   await assert.rejects(() => res.write("x"), TypeError);

@@ -6,16 +6,24 @@
 import { BodyReader } from "../../lib/server/body.ts";
 import { OutputBuffer } from "../../lib/http/output.ts";
 import { HeadParser } from "../../lib/http/parser.ts";
-import { ResponseWriter } from "../../lib/http/response.ts";
-import { HttpRequest } from "../../lib/server/request.ts";
+import { Http1ResponseWriter } from "../../lib/http/response.ts";
+import { HttpRequest, type RequestOrigin } from "../../lib/server/request.ts";
 import { concat } from "./raw_http.ts";
 
 export interface TestExchange {
   req: HttpRequest;
-  res: ResponseWriter;
+  res: Http1ResponseWriter;
   /** Everything the response has written so far, as text. */
   written(): string;
 }
+
+/** Where test requests come from: 127.0.0.1 over plain TCP, never aborted. */
+export const TEST_ORIGIN: RequestOrigin = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+  localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
+  secure: false,
+  signal: new AbortController().signal,
+};
 
 /** `GET /path HTTP/1.1` with a Host header, from 127.0.0.1, with no body. */
 export function testExchange(method: string, target: string, version = "HTTP/1.1"): TestExchange {
@@ -31,9 +39,9 @@ export function testExchange(method: string, target: string, version = "HTTP/1.1
   const body = new BodyReader(source, { kind: "none", contentLength: 0, start: head.end }, {
     maxBodyBytes: 0,
   });
-  const req = new HttpRequest(head, body, { transport: "tcp", hostname: "127.0.0.1", port: 1 });
+  const req = new HttpRequest(head, body, TEST_ORIGIN);
   const output = new OutputBuffer();
-  const res = new ResponseWriter({
+  const res = new Http1ResponseWriter({
     output,
     flush: () => Promise.resolve(),
     serverAndDateLines: () => new TextEncoder().encode("Date: x\r\n"),
