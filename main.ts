@@ -10,6 +10,8 @@ import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
 import { Server, type ShutdownReport } from "./lib/server/server.ts";
+import { listenTcp } from "./lib/server/transport.ts";
+import { bindListeners, isWildcardHost } from "./lib/cli/bind.ts";
 import { onStopSignals } from "./lib/cli/signals.ts";
 import {
   browserCommand,
@@ -43,8 +45,7 @@ export async function main(args: readonly string[]): Promise<number> {
     running = listenWithFallback(config, (port) =>
       new Server({
         handler,
-        hostname: config.host,
-        port,
+        listeners: bindListeners(config.host, port, listenTcp),
         maxConnections: config.maxConnections,
         timeouts: config.timeouts,
         limits: { maxBodyBytes: config.maxBodyBytes },
@@ -59,7 +60,7 @@ export async function main(args: readonly string[]): Promise<number> {
 
   const { server, busyPort } = running;
   const config = plan.config;
-  const wildcard = config.host === "0.0.0.0" || config.host === "::";
+  const wildcard = isWildcardHost(config.host);
   console.log(formatBanner({
     version: VERSION,
     config,

@@ -14,7 +14,8 @@ import {
 import type { AccessLogFormat } from "../middleware/access_log.ts";
 
 export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = "127.0.0.1";
+/** Both loopbacks, 127.0.0.1 and ::1: this computer only (see bind.ts). */
+export const DEFAULT_HOST = "localhost";
 /**
  * Revalidate on every use: a developer who just saved a file sees it on the next reload,
  * while unchanged files still cost only a 304 thanks to ETag and Last-Modified.

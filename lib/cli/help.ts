@@ -10,9 +10,10 @@ Usage
   (the program's own folder when it is double-clicked).
 
 Network
-  --host <address>         Address to listen on (default ${DEFAULT_HOST}: this computer only)
-  --lan                    Listen on every network interface (same as --host 0.0.0.0)
-  -p, --port <port>        Port (default ${DEFAULT_PORT}; if busy, the next free one is used.
+  --host <address>         Address to listen on (default ${DEFAULT_HOST}: 127.0.0.1 and ::1, this
+                           computer only; 0.0.0.0 or :: means every interface, IPv4 and IPv6)
+  --lan                    Listen on every network interface, IPv4 and IPv6 (--host 0.0.0.0)
+  -p, --port <port>        Port (default ${DEFAULT_PORT}; if busy, the next free one of the ten after it.
                            A port you choose is never swapped: zhttp stops instead)
   --max-connections <n>    Connections served at once (default 1024)
 

@@ -75,24 +75,26 @@ export function planStartup(args: readonly string[], facts: StartupFacts): Start
   return { action: "serve", config, configFile, hiddenFiles };
 }
 
-/** How many ports after a busy default one are tried. */
+/** How many ports after a busy default one are tried (8081 to 8090 after 8080). */
 export const PORT_FALLBACK_ATTEMPTS = 10;
 
 /**
  * Binds with `listen(port)`. When the port came from the defaults and is busy, the next
- * ones are tried; a port the user chose is never swapped for another. Startup failures
+ * ten are tried; a port the user chose is never swapped for another. Startup failures
  * become ConfigError sentences.
  */
 export function listenWithFallback<T>(
   config: Pick<Config, "host" | "port" | "portChosen">,
   listen: (port: number) => T,
 ): { server: T; busyPort?: number } {
-  const attempts = config.portChosen || config.port === 0 ? 1 : PORT_FALLBACK_ATTEMPTS;
+  // Port 0 is tried again too: the port the system picked on one address can be taken on
+  // another (::1 beside 127.0.0.1), and the next pick is another port.
+  const attempts = config.portChosen && config.port !== 0 ? 1 : 1 + PORT_FALLBACK_ATTEMPTS;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const port = config.port + attempt;
+    const port = config.port === 0 ? 0 : config.port + attempt;
     try {
       const server = listen(port);
-      return attempt === 0 ? { server } : { server, busyPort: config.port };
+      return attempt === 0 || config.port === 0 ? { server } : { server, busyPort: config.port };
     } catch (error) {
       if (error instanceof Deno.errors.AddrInUse && attempt + 1 < attempts) continue;
       throw listenError(error, config.host, port, config.portChosen);
@@ -107,7 +109,7 @@ function listenError(error: unknown, host: string, port: number, chosen: boolean
       chosen
         ? `port ${port} is already in use by another program; choose another with --port.`
         : `ports ${
-          port - PORT_FALLBACK_ATTEMPTS + 1
+          port - PORT_FALLBACK_ATTEMPTS
         } to ${port} are all in use; choose one with --port.`,
     );
   }
@@ -132,15 +134,19 @@ function listenError(error: unknown, host: string, port: number, chosen: boolean
 }
 
 /**
- * The addresses other devices can use, for the banner when serving the network: IPv4
- * addresses that are neither loopback nor link-local.
+ * The addresses other devices can use, for the banner when serving the network: IPv4 ones
+ * first, then IPv6, neither loopback nor link-local (a link-local URL needs the interface's
+ * zone, which browsers do not take).
  */
 export function lanAddresses(interfaces: readonly Deno.NetworkInterfaceInfo[]): string[] {
-  const addresses = interfaces
-    .filter((info) => info.family === "IPv4")
-    .map((info) => info.address)
-    .filter((address) => !address.startsWith("127.") && !address.startsWith("169.254."));
-  return [...new Set(addresses)];
+  const usable = (info: Deno.NetworkInterfaceInfo) =>
+    info.family === "IPv4"
+      ? !info.address.startsWith("127.") && !info.address.startsWith("169.254.")
+      : info.address !== "::1" && !/^fe[89ab]/i.test(info.address);
+  const addresses = interfaces.filter(usable);
+  const v4 = addresses.filter((info) => info.family === "IPv4").map((info) => info.address);
+  const v6 = addresses.filter((info) => info.family === "IPv6").map((info) => info.address);
+  return [...new Set([...v4, ...v6])];
 }
 
 /** The command that opens `url` in the default browser. */

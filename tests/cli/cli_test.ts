@@ -182,6 +182,32 @@ Deno.test("zhttp exits 2 when the port the user chose is taken", async () => {
   );
 });
 
+Deno.test("zhttp exits 2 when another program holds the chosen port on [::1] only", async () => {
+  using taken = Deno.listen({ hostname: "::1", port: 0 });
+  const port = taken.addr.port;
+  assertStartupMistake(
+    await runToExit(["static", "--port", String(port)]),
+    `zhttp: port ${port} is already in use by another program; choose another with --port.`,
+  );
+});
+
+Deno.test("zhttp answers on both loopbacks, as the banner's localhost URL may reach either", async () => {
+  await using zhttp = ZhttpProcess.start(["static", "--port", "0"], { cwd: REPO });
+  const port = await zhttp.port();
+  assert.match(zhttp.output, new RegExp(`^Local    http://localhost:${port}/$`, "m"));
+  for (const hostname of ["127.0.0.1", "::1"]) {
+    const conn = await Deno.connect({ hostname, port });
+    try {
+      await conn.write(new TextEncoder().encode("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"));
+      const answer = new Uint8Array(1024);
+      const read = await conn.read(answer);
+      assert.match(new TextDecoder().decode(answer.subarray(0, read ?? 0)), /^HTTP\/1\.1 200/);
+    } finally {
+      conn.close();
+    }
+  }
+});
+
 Deno.test("zhttp serves the bundled static folder and the built-in routes", async () => {
   const zhttp = ZhttpProcess.start(["static", "--port", "0"], { cwd: REPO });
   try {

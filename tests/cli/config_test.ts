@@ -464,7 +464,13 @@ const layerCases: { name: string; file?: Settings; flags: Settings; changes: Par
     name: "takes flags over the file",
     file: { port: 9000, host: "0.0.0.0", cacheControl: "max-age=60", drainMs: 1000 },
     flags: { port: 9001, host: "127.0.0.1", cacheControl: "no-store" },
-    changes: { port: 9001, portChosen: true, cacheControl: "no-store", drainMs: 1000 },
+    changes: {
+      port: 9001,
+      portChosen: true,
+      host: "127.0.0.1",
+      cacheControl: "no-store",
+      drainMs: 1000,
+    },
   },
   {
     name: "lets --no-listing turn off what the file turned on",

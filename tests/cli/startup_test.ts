@@ -379,18 +379,28 @@ const listenCases: {
     outcome: { port: 8084, busyPort: 8080 },
   },
   {
-    name: "takes the last of the ten ports",
+    name: "takes the last of the ten ports after the default",
     config: { host: "127.0.0.1", port: 8080, portChosen: false },
-    fails: (port) => port < 8089 ? inUse() : undefined,
-    tried: [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087, 8088, 8089],
-    outcome: { port: 8089, busyPort: 8080 },
+    fails: (port) => port < 8090 ? inUse() : undefined,
+    tried: [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087, 8088, 8089, 8090],
+    outcome: { port: 8090, busyPort: 8080 },
   },
   {
-    name: "gives up when all ten ports are busy",
+    name: "asks for port 0 again when the picked port was busy on another address",
+    config: { host: "localhost", port: 0, portChosen: true },
+    fails: (() => {
+      let calls = 0;
+      return () => calls++ === 0 ? inUse() : undefined;
+    })(),
+    tried: [0, 0],
+    outcome: { port: 0 },
+  },
+  {
+    name: "gives up when the port and the ten after it are busy",
     config: { host: "127.0.0.1", port: 8080, portChosen: false },
     fails: inUse,
-    tried: [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087, 8088, 8089],
-    outcome: { message: "ports 8080 to 8089 are all in use; choose one with --port." },
+    tried: [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087, 8088, 8089, 8090],
+    outcome: { message: "ports 8080 to 8090 are all in use; choose one with --port." },
   },
   {
     name: "never swaps a port the user chose",
@@ -531,17 +541,19 @@ const lanCases: { name: string; interfaces: Deno.NetworkInterfaceInfo[]; address
     addresses: ["192.168.1.20", "10.0.0.5"],
   },
   {
-    name: "drops loopback, link-local and IPv6",
+    name: "drops loopback and link-local, and lists IPv4 before IPv6",
     interfaces: [
       networkInterface("IPv4", "127.0.0.1", "lo"),
       networkInterface("IPv4", "127.0.1.1", "lo"),
       networkInterface("IPv6", "::1", "lo"),
       networkInterface("IPv4", "169.254.10.1", "eth1"),
       networkInterface("IPv6", "fe80::1", "eth0"),
+      networkInterface("IPv6", "FEBF::2", "eth0"),
       networkInterface("IPv6", "2001:db8::5", "eth0"),
+      networkInterface("IPv6", "fd12:3456::7", "eth0"),
       networkInterface("IPv4", "172.16.0.9", "eth0"),
     ],
-    addresses: ["172.16.0.9"],
+    addresses: ["172.16.0.9", "2001:db8::5", "fd12:3456::7"],
   },
   {
     name: "lists an address held by two interfaces once",
