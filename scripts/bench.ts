@@ -7,10 +7,14 @@
  *   deno task bench --only hello,hello-pipelined     a subset
  *   deno task bench --duration 5 --runs 1            quicker, noisier
  *   deno task bench --only hello --cpu-prof /tmp/p   also write zhttp's V8 CPU profile
+ *   deno task bench --compare main,. --only hello    zhttp at main against the working
+ *                                                    tree, alternating (see compare.ts)
  *
  * Prints a table per workload and, at the end, one JSON line for issue notes.
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { checkout, compareRounds, formatCompare, parseCompareArg } from "./bench/compare.ts";
 import { ensureFixtures } from "./bench/fixtures.ts";
 import { runDownload } from "./bench/download.ts";
 import { coreBusySeconds, treeCpuSeconds, treeRssBytes } from "./bench/process_stats.ts";
@@ -60,6 +64,8 @@ export interface BenchOptions {
   /** Workload names to run; empty means all. */
   only: string[];
   cpuProfileDir?: string;
+  /** Two revisions to run zhttp from, alternately, instead of the peers. */
+  compare?: [string, string];
 }
 
 /** A wrong flag: the message says which and what is allowed. */
@@ -67,9 +73,14 @@ export class UsageError extends Error {}
 
 const USAGE =
   `Usage: deno task bench [--duration <s>] [--runs <n>] [--only <names>] [--cpu-prof <dir>]
+                       [--compare <A,B>]
 
   --duration <s>    Seconds per measured run (default 10)
-  --runs <n>        Runs per server; tables show medians (default 3)
+  --runs <n>        Runs per server; tables show medians (default 3); with --compare,
+                    the number of alternating rounds
+  --compare <A,B>   zhttp at git revision A against B ("." is the working tree), in
+                    alternating rounds, reporting the median of the per-round ratios B ÷ A;
+                    load workloads only (default: hello and file-1k)
   --only <names>    Comma-separated workloads (repeatable): ${WORKLOAD_NAMES.join(", ")}
   --cpu-prof <dir>  Run zhttp with --cpu-prof; one .cpuprofile per workload lands in <dir>
                     (summarise with: deno run -R scripts/bench/profile_summary.ts <file>)`;
@@ -84,6 +95,7 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
         runs: { type: "string", default: "3" },
         only: { type: "string", multiple: true, default: [] },
         "cpu-prof": { type: "string" },
+        compare: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -99,11 +111,18 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
       `unknown workload ${unknown.join(", ")}; known: ${WORKLOAD_NAMES.join(", ")}`,
     );
   }
+  let compare: [string, string] | undefined;
+  try {
+    compare = values.compare === undefined ? undefined : parseCompareArg(values.compare);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     durationSeconds: positiveInteger("--duration", values.duration),
     runs: positiveInteger("--runs", values.runs),
     only,
     cpuProfileDir: values["cpu-prof"],
+    compare,
   };
 }
 
@@ -131,6 +150,9 @@ export async function main(args: string[]): Promise<number> {
   if (tools.nginx === null) {
     console.log("nginx is not installed (apt-get install -y nginx): its rows are skipped.");
   }
+  if (tools.lighttpd === null) {
+    console.log("lighttpd is not installed (apt-get install -y lighttpd): its rows are skipped.");
+  }
 
   const interrupt = new AbortController();
   const onInterrupt = () => {
@@ -141,6 +163,9 @@ export async function main(args: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {
+    if (options.compare !== undefined) {
+      return await runComparison(options, options.compare, tools, interrupt.signal);
+    }
     return await runWorkloads(options, tools, interrupt.signal);
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
@@ -169,6 +194,7 @@ async function runWorkloads(
     root,
     taskset: tools.taskset,
     nginx: tools.nginx,
+    lighttpd: tools.lighttpd,
     cpuProfileDir: options.cpuProfileDir,
   };
   const context: Context = { options, tools, launch, signal };
@@ -200,6 +226,65 @@ async function runWorkloads(
   return failures === 0 ? 0 : 1;
 }
 
+/** Workloads --compare runs when --only names none. */
+const COMPARE_DEFAULT = ["hello", "file-1k"];
+
+/** zhttp at two revisions, alternating rounds per workload (compare.ts). */
+async function runComparison(
+  options: BenchOptions,
+  [nameA, nameB]: [string, string],
+  tools: Tools,
+  signal: AbortSignal,
+): Promise<number> {
+  const names = options.only.length === 0 ? COMPARE_DEFAULT : options.only;
+  const selected = WORKLOADS.filter((workload): workload is LoadWorkload =>
+    workload.kind === "load" && names.includes(workload.name)
+  );
+  if (selected.length === 0) {
+    console.error("bench: --compare runs load workloads only");
+    return 2;
+  }
+  const repo = fileURLToPath(new URL("../", import.meta.url));
+  const root = await ensureFixtures();
+  await using stack = new AsyncDisposableStack();
+  const sides = [];
+  for (const name of [nameA, nameB]) {
+    const { revision, remove } = await checkout(repo, name);
+    stack.defer(remove);
+    sides.push(revision);
+  }
+  const [a, b] = sides;
+  const base: LaunchOptions = {
+    root,
+    taskset: tools.taskset,
+    nginx: tools.nginx,
+    lighttpd: tools.lighttpd,
+  };
+  for (const workload of selected) {
+    if (signal.aborted) return 130;
+    const context = (dir: string): Context => ({
+      options,
+      tools,
+      launch: { ...base, zhttpDir: dir },
+      signal,
+    });
+    await using servers = new AsyncDisposableStack();
+    const serverA = servers.use(await startServer("zhttp", context(a.dir).launch));
+    const serverB = servers.use(await startServer("zhttp", context(b.dir).launch));
+    const warmup = Math.min(WARMUP_SECONDS, options.durationSeconds);
+    await loadOnce(workload, serverA, warmup, context(a.dir));
+    await loadOnce(workload, serverB, warmup, context(b.dir));
+    const result = await compareRounds(workload, options.runs, async (side, round) => {
+      const [server, dir] = side === "a" ? [serverA, a.dir] : [serverB, b.dir];
+      console.log(`${workload.name}: ${side === "a" ? a.name : b.name} round ${round}…`);
+      const sample = await loadOnce(workload, server, options.durationSeconds, context(dir));
+      return workload.unit === "req/s" ? sample.requestsPerSecond : sample.megabytesPerSecond;
+    });
+    console.log(`\n${formatCompare(result, a, b)}\n`);
+  }
+  return 0;
+}
+
 interface Context {
   options: BenchOptions;
   tools: Tools;
@@ -215,7 +300,11 @@ async function startPeers(
 ): Promise<RunningServer[]> {
   const servers: RunningServer[] = [];
   for (const peer of peers) {
-    if (peer === "nginx" && context.tools.nginx === null) continue;
+    if (
+      peer === "lighttpd"
+        ? context.tools.lighttpd === null
+        : isNginx(peer) && context.tools.nginx === null
+    ) continue;
     servers.push(stack.use(await startServer(peer, context.launch)));
   }
   return servers;
@@ -398,6 +487,10 @@ function positiveInteger(flag: string, text: string): number {
     throw new UsageError(`${flag} takes a whole number of at least 1, not "${text}"`);
   }
   return value;
+}
+
+function isNginx(peer: PeerName): boolean {
+  return peer === "nginx" || peer === "nginx-tuned";
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parseBenchArgs, UsageError } from "../bench.ts";
+import { compareRounds, parseCompareArg } from "./compare.ts";
 import { cpuTicks, rssBytes } from "./process_stats.ts";
 import { type CpuProfile, selfTimes } from "./profile_summary.ts";
 import { formatLoadTable, formatTable, type LoadRow, summaryJson } from "./report.ts";
@@ -102,12 +103,23 @@ Deno.test("parseBenchArgs() applies defaults and splits --only lists", () => {
     runs: 3,
     only: [],
     cpuProfileDir: undefined,
+    compare: undefined,
   });
   assert.deepEqual(
     parseBenchArgs(["--only", "hello,file-1k", "--only", "parser", "--duration", "5"]),
-    { durationSeconds: 5, runs: 3, only: ["hello", "file-1k", "parser"], cpuProfileDir: undefined },
+    {
+      durationSeconds: 5,
+      runs: 3,
+      only: ["hello", "file-1k", "parser"],
+      cpuProfileDir: undefined,
+      compare: undefined,
+    },
   );
   assert.equal(parseBenchArgs(["--help"]), "help");
+  assert.deepEqual((parseBenchArgs(["--compare", "main,."]) as { compare: unknown }).compare, [
+    "main",
+    ".",
+  ]);
 });
 
 Deno.test("parseBenchArgs() rejects unknown workloads and bad numbers with UsageError", () => {
@@ -168,7 +180,10 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
     "zhttp/deno-hello p99": null,
     "zhttp/nginx": 2,
     "zhttp/nginx p99": 2,
+    // Against the fastest peer of the row: what a user would quote.
+    strongest: 0.9,
   });
+  assert.equal(json.zhttpBench.workloads.hello.strongest, "deno-hello");
 });
 
 Deno.test("selfTimes() sums sample time per function and per file, largest first", () => {
@@ -221,7 +236,37 @@ Deno.test("formatLoadTable() names each kind of wrk error and gives zhttp's rati
     },
     { ...base, peer: "nginx", requestsPerSecond: 100_000, p99Ms: 1.5, errors: NO_ERRORS },
   ], { commit: "abc1234", dirty: false, durationSeconds: 10, runs: 3 });
-  const [zhttpLine, nginxLine] = table.split("\n").slice(3);
+  const [zhttpLine, nginxLine, versusLine] = table.split("\n").slice(3);
   assert.match(zhttpLine, /^zhttp .* 50,000 .* 0% \/ 25% +378 read, 2 timeout$/);
-  assert.match(nginxLine, /^nginx .* 100,000 .* 0 +0\.50x +2\.00x$/);
+  assert.match(nginxLine, /^nginx \(sendfile\) .* 100,000 .* 0 +0\.50x +2\.00x$/);
+  assert.equal(versusLine, "zhttp ÷ the strongest peer (nginx (sendfile)): 0.50x req/s");
+});
+
+Deno.test("parseCompareArg() takes exactly two revisions", () => {
+  assert.deepEqual(parseCompareArg("main,HEAD"), ["main", "HEAD"]);
+  assert.deepEqual(parseCompareArg(" main , . "), ["main", "."]);
+  for (const bad of ["main", "a,b,c", ",HEAD", ""]) {
+    assert.throws(() => parseCompareArg(bad), /two revisions/, bad);
+  }
+  assert.throws(() => parseBenchArgs(["--compare", "main"]), UsageError);
+});
+
+Deno.test("compareRounds() alternates the order and reports per-round ratios", async () => {
+  const hello = WORKLOADS.find((workload) => workload.name === "hello");
+  assert.ok(hello?.kind === "load");
+  const order: string[] = [];
+  // A drift that doubles everything from round 2 on: per-round ratios stay exact.
+  const result = await compareRounds(hello, 4, (side, round) => {
+    order.push(`${side}${round}`);
+    const drift = round >= 2 ? 2 : 1;
+    return Promise.resolve((side === "a" ? 100 : 110) * drift);
+  });
+  assert.deepEqual(order, ["a1", "b1", "b2", "a2", "a3", "b3", "b4", "a4"]);
+  assert.deepEqual(result.a, [100, 200, 200, 200]);
+  assert.deepEqual(result.ratios.map((ratio) => ratio.toFixed(2)), [
+    "1.10",
+    "1.10",
+    "1.10",
+    "1.10",
+  ]);
 });

@@ -88,6 +88,7 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       ratioCell(zhttp, row, (r) => r.p99Ms),
     ]),
   );
+  const versus = strongestLine(rows, lead, workload.unit);
   const spreadRows = rows.flatMap(({ peer, spread }) =>
     spread === null ? [] : [[
       PEER_LABELS[peer],
@@ -96,12 +97,12 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       ...[spread.min, spread.p10, spread.p50, spread.p90, spread.max].map(formatCount),
     ]]
   );
-  if (spreadRows.length === 0) return `${title}\n${table}`;
+  if (spreadRows.length === 0) return `${title}\n${table}${versus}`;
   const spreadTable = formatTable(
     ["server", "connections", "window", "min", "p10", "p50", "p90", "max"],
     spreadRows,
   );
-  return `${title}\n${table}\n\nrequests served per connection during the window ` +
+  return `${title}\n${table}${versus}\n\nrequests served per connection during the window ` +
     `(server-side bytes received ÷ request size, from ss)\n${spreadTable}`;
 }
 
@@ -122,7 +123,35 @@ export function formatDownloadTable(
       ratioCell(zhttp, row, (r) => r.bytesPerSecond),
     ]),
   );
-  return `${title}\n${table}`;
+  return `${title}\n${table}${strongestLine(rows, (row) => row.bytesPerSecond / 1e9, "GB/s")}`;
+}
+
+/**
+ * The peer a user would compare against: the fastest one in the row, which is what each
+ * zhttp ratio is reported against.
+ */
+export function strongestPeer<Row extends { peer: PeerName }>(
+  rows: readonly Row[],
+  lead: (row: Row) => number,
+): Row | undefined {
+  let strongest: Row | undefined;
+  for (const row of rows) {
+    if (row.peer === "zhttp") continue;
+    if (strongest === undefined || lead(row) > lead(strongest)) strongest = row;
+  }
+  return strongest;
+}
+
+function strongestLine<Row extends { peer: PeerName }>(
+  rows: readonly Row[],
+  lead: (row: Row) => number,
+  unit: string,
+): string {
+  const zhttp = rows.find((row) => row.peer === "zhttp");
+  const strongest = strongestPeer(rows, lead);
+  if (zhttp === undefined || strongest === undefined) return "";
+  return `\nzhttp ÷ the strongest peer (${PEER_LABELS[strongest.peer]}): ` +
+    `${(lead(zhttp) / lead(strongest)).toFixed(2)}x ${unit}`;
 }
 
 /** One line of JSON with the medians and ratios, for issue notes. */
@@ -151,6 +180,11 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
           ratios[`zhttp/${row.peer} p99`] = ratio(zhttp.p99Ms, row.p99Ms);
         }
       }
+      const strongest = strongestPeer(result.rows, lead);
+      if (zhttp !== undefined && strongest !== undefined) {
+        ratios.strongest = ratio(lead(zhttp), lead(strongest));
+        entry.strongest = strongest.peer;
+      }
     } else {
       const zhttp = result.rows.find((row) => row.peer === "zhttp");
       for (const row of result.rows) {
@@ -161,6 +195,11 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
         if (zhttp !== undefined && row !== zhttp) {
           ratios[`zhttp/${row.peer}`] = ratio(zhttp.bytesPerSecond, row.bytesPerSecond);
         }
+      }
+      const strongest = strongestPeer(result.rows, (row) => row.bytesPerSecond);
+      if (zhttp !== undefined && strongest !== undefined) {
+        ratios.strongest = ratio(zhttp.bytesPerSecond, strongest.bytesPerSecond);
+        entry.strongest = strongest.peer;
       }
     }
     workloads[result.workload.name] = { ...entry, ratios };

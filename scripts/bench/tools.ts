@@ -9,6 +9,8 @@ export interface Tools {
   curl: string;
   /** Absent when nginx is not installed: the nginx rows are skipped, not failed. */
   nginx: string | null;
+  /** Likewise for lighttpd. */
+  lighttpd: string | null;
 }
 
 /** A required program is missing; the message says how to install it. */
@@ -37,6 +39,7 @@ export async function findTools(): Promise<Tools> {
     taskset: found.taskset,
     curl: found.curl,
     nginx: await which("nginx"),
+    lighttpd: await which("lighttpd"),
   };
 }
 

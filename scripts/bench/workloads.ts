@@ -36,8 +36,8 @@ export type Workload = LoadWorkload | DownloadWorkload | ParserWorkload;
 /** The depth DESIGN.md measured pipelining at (the ≥ 5x Deno.serve goal). */
 export const PIPELINE_DEPTH = 16;
 
-const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "nginx"];
-const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx"];
+const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "deno-hello-simple", "nginx-tuned"];
+const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx", "nginx-tuned", "lighttpd"];
 
 export const WORKLOADS: readonly Workload[] = [
   { kind: "parser", name: "parser" },
