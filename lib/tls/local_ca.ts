@@ -25,7 +25,7 @@ import {
   id_ce_nameConstraints,
   NameConstraints,
 } from "@peculiar/asn1-x509";
-import { writeFileAtomically } from "./atomic_write.ts";
+import { type ExistingFile, writeFileAtomically } from "./atomic_write.ts";
 import { DataFolderError, LocalCaError, readFailureReason } from "./errors.ts";
 import {
   generateKeyPair,
@@ -98,45 +98,7 @@ export async function loadOrCreateLocalCa(
   await ensureDataFolder(folder);
   const issuerFile = path.join(folder, ISSUER_FILE_NAME);
   const rootFile = path.join(folder, ROOT_FILE_NAME);
-
-  let pair: LocalCaPair | null = null;
-  let created = false;
-  const stored = await readIssuerFile(issuerFile);
-  if (stored !== null) {
-    pair = await parseIssuerFile(stored, issuerFile);
-    if (pair.root.notAfter.getTime() - options.now.getTime() < CA_RENEWAL_MS) {
-      const renewed = await createLocalCa(options.machine, options.now);
-      await writeOrExplain(
-        folder,
-        async () =>
-          writeFileAtomically(issuerFile, await serializeIssuer(renewed), {
-            mode: PRIVATE_FILE_MODE,
-            existing: "replace",
-          }),
-      );
-      pair = renewed;
-      created = true;
-    }
-  } else {
-    const made = await createLocalCa(options.machine, options.now);
-    const won = await writeOrExplain(
-      folder,
-      async () =>
-        writeFileAtomically(issuerFile, await serializeIssuer(made), {
-          mode: PRIVATE_FILE_MODE,
-          existing: "keep",
-        }),
-    );
-    if (won) {
-      pair = made;
-      created = true;
-    } else {
-      const theirs = await readIssuerFile(issuerFile);
-      if (theirs === null) throw new LocalCaError(issuerFile, "vanished while it was read");
-      pair = await parseIssuerFile(theirs, issuerFile);
-    }
-  }
-
+  const { pair, created } = await loadOrMakePair(folder, issuerFile, options);
   await writeRootFile(folder, rootFile, certificateToPem(pair.root));
   return { ...pair, rootFile, created };
 }
@@ -149,7 +111,7 @@ export async function createLocalCa(machine: string, now: Date): Promise<LocalCa
   const notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
   const notAfter = new Date(now.getTime() + CA_LIFETIME_MS);
   const made = now.toISOString().slice(0, 10);
-  const who = machine.slice(0, MAX_MACHINE_LABEL);
+  const who = machine.trim().slice(0, MAX_MACHINE_LABEL) || "this computer";
 
   const rootKeys = await generateKeyPair(false);
   const root = await x509.X509CertificateGenerator.createSelfSigned({
@@ -228,6 +190,43 @@ function caExtensions(pathLength: number): x509.Extension[] {
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     nameConstraintsExtension(),
   ];
+}
+
+async function loadOrMakePair(
+  folder: string,
+  issuerFile: string,
+  options: { machine: string; now: Date },
+): Promise<{ pair: LocalCaPair; created: boolean }> {
+  const stored = await readIssuerFile(issuerFile);
+  if (stored !== null) {
+    const pair = await parseIssuerFile(stored, issuerFile);
+    const left = pair.root.notAfter.getTime() - options.now.getTime();
+    if (left >= CA_RENEWAL_MS) return { pair, created: false };
+    const renewed = await createLocalCa(options.machine, options.now);
+    await storeIssuer(folder, issuerFile, renewed, "replace");
+    return { pair: renewed, created: true };
+  }
+  const made = await createLocalCa(options.machine, options.now);
+  if (await storeIssuer(folder, issuerFile, made, "keep")) return { pair: made, created: true };
+  // Another zhttp starting at the same moment stored its CA first: this one is dropped.
+  return loadOrMakePair(folder, issuerFile, options);
+}
+
+/** Writes the issuer file; false when `existing` is "keep" and another start won. */
+function storeIssuer(
+  folder: string,
+  issuerFile: string,
+  pair: LocalCaPair,
+  existing: ExistingFile,
+): Promise<boolean> {
+  return writeOrExplain(
+    folder,
+    async () =>
+      writeFileAtomically(issuerFile, await serializeIssuer(pair), {
+        mode: PRIVATE_FILE_MODE,
+        existing,
+      }),
+  );
 }
 
 async function serializeIssuer(pair: LocalCaPair): Promise<string> {

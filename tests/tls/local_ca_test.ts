@@ -109,6 +109,11 @@ Deno.test("createLocalCa() keeps a long machine name out of the CN's 64-characte
   }
 });
 
+Deno.test("createLocalCa() names a machine without a name 'this computer'", async () => {
+  const { root } = await createLocalCa(" ", NOW);
+  assert.equal(root.subject, "O=zhttp, CN=zhttp local CA for this computer (2026-03-01)");
+});
+
 Deno.test("createLocalCa() gives each CA its own key and serial number", async () => {
   const [a, b] = await Promise.all([createLocalCa("mybox", NOW), createLocalCa("mybox", NOW)]);
   assert.notEqual(a.root.serialNumber, b.root.serialNumber);
