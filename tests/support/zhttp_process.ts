@@ -1,11 +1,14 @@
 /**
  * Runs main.ts as a real process, with exactly the permissions the compiled binary has, and
- * reads its console: the port from the banner, and everything it prints.
+ * reads its console: the port from the banner, and everything it prints. Or runs it the way
+ * a developer does, through `deno task start`, in a process group of its own that signals
+ * reach as a terminal's Ctrl+C does.
  */
 import { serverPermissions } from "../../scripts/permissions.ts";
 import { V8_FLAGS_ARG } from "../../scripts/v8_flags.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
 
 export class ZhttpProcess {
   readonly child: Deno.ChildProcess;
@@ -13,9 +16,12 @@ export class ZhttpProcess {
   output = "";
   readonly #exited: Promise<Deno.CommandStatus>;
   readonly #reading: Promise<void>[];
+  /** Signals go to the whole process group (deno task, the launcher, zhttp). */
+  readonly #group: boolean;
 
-  private constructor(child: Deno.ChildProcess) {
+  private constructor(child: Deno.ChildProcess, group = false) {
     this.child = child;
+    this.#group = group;
     this.#reading = [this.#collect(child.stdout), this.#collect(child.stderr)];
     this.#exited = child.status;
   }
@@ -31,6 +37,26 @@ export class ZhttpProcess {
       env: { NO_COLOR: "1" },
     }).spawn();
     return new ZhttpProcess(child);
+  }
+
+  /**
+   * Runs `deno task <task> <args>` of this repository from `cwd`, as the leader of a new
+   * process group (setsid), so that kill() reaches every process of the task at once.
+   */
+  static startTask(
+    task: "start" | "dev",
+    args: readonly string[],
+    options: { cwd?: string; env?: Record<string, string> } = {},
+  ): ZhttpProcess {
+    const child = new Deno.Command("setsid", {
+      args: [Deno.execPath(), "task", "--config", DENO_JSON, task, ...args],
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...options.env },
+    }).spawn();
+    return new ZhttpProcess(child, true);
   }
 
   /** Resolves once `pattern` appears in the output; rejects if the process ends first. */
@@ -58,9 +84,11 @@ export class ZhttpProcess {
     return Number(match[1]);
   }
 
+  /** Sends `signal` to zhttp, or to every process of a task, as a terminal's Ctrl+C does. */
   kill(signal: Deno.Signal): void {
     try {
-      this.child.kill(signal);
+      if (this.#group) Deno.kill(-this.child.pid, signal);
+      else this.child.kill(signal);
     } catch {
       // Already gone.
     }
