@@ -73,6 +73,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const removeListeners = onStopSignals(
     {
       os: Deno.build.os,
+      now: () => performance.now(),
       addSignalListener: Deno.addSignalListener,
       removeSignalListener: Deno.removeSignalListener,
     },
