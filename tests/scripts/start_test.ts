@@ -132,3 +132,13 @@ Deno.test("deno task start serves the bundled site", async () => {
   assert.match(home.text(), /zhttp/);
   assert.doesNotMatch(zhttp.output, /Failed to resolve|^Info /m);
 });
+
+Deno.test("the README's first lines and the welcome page say how to serve your own folder", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const top = readme.split("\n").slice(0, 12).join("\n");
+  assert.match(top, /task start ~\/site/);
+  const welcome = await Deno.readTextFile(path.join(BUNDLED_SITE, "index.html"));
+  assert.match(welcome, /deno task start ~\/site/);
+  // The reader may have zhttp on any OS, or only its source: zhttp.exe is one case of many.
+  assert.doesNotMatch(welcome, /Copy <code>zhttp\.exe<\/code>|beside <code>zhttp\.exe<\/code>/);
+});
