@@ -26,15 +26,18 @@ export class ZhttpProcess {
     this.#exited = child.status;
   }
 
-  /** Starts zhttp with `args`, and with `cwd` as its working folder. */
-  static start(args: readonly string[], options: { cwd?: string } = {}): ZhttpProcess {
+  /** Starts zhttp with `args`, with `cwd` as its working folder and `env` added. */
+  static start(
+    args: readonly string[],
+    options: { cwd?: string; env?: Record<string, string> } = {},
+  ): ZhttpProcess {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", ...serverPermissions(Deno.build.os), V8_FLAGS_ARG, MAIN, ...args],
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...options.env },
     }).spawn();
     return new ZhttpProcess(child);
   }
