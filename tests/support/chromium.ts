@@ -16,6 +16,33 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ] as const;
 
+/**
+ * Opens `url` in a headless Chromium that stays open (remote debugging keeps it running)
+ * until the returned handle is disposed, for pages that report back to the test's server.
+ */
+export async function openPage(url: string): Promise<AsyncDisposable> {
+  const profile = await Deno.makeTempDir({ prefix: "zhttp_chromium_" });
+  const child = new Deno.Command("chromium", {
+    args: [
+      ...CHROMIUM_FLAGS,
+      `--user-data-dir=${profile}`,
+      "--remote-debugging-port=0",
+      "--autoplay-policy=no-user-gesture-required",
+      url,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return {
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGKILL");
+      await child.status;
+      await Deno.remove(profile, { recursive: true });
+    },
+  };
+}
+
 /** How long one Chromium run may take before it is killed and the test fails. */
 const CHROMIUM_TIMEOUT_MS = 30_000;
 

@@ -15,7 +15,7 @@ import type { Handler } from "../../server/handler.ts";
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "../../http/conditional.ts";
 import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../http/errors.ts";
-import { weakEtag } from "../../http/etag.ts";
+import { fileEtag } from "../../http/etag.ts";
 import { mediaTypeFor } from "../../http/media_type.ts";
 import {
   type ByteRange,
@@ -32,6 +32,7 @@ import {
   type FileCacheLimits,
   type FileIdentity,
   identityOf,
+  mtimeSettled,
 } from "./file_cache.ts";
 import { CoalescedStat } from "./coalesced_stat.ts";
 import { readListing, renderListing } from "./listing.ts";
@@ -244,10 +245,12 @@ class StaticFiles {
     if (cached !== undefined) return cached;
     if (!this.#allowedRealPath(fsPath)) return null;
 
-    if (info.size > this.#cache.limits.maxFileBytes) return describeFile(fsPath, identity, null);
+    if (info.size > this.#cache.limits.maxFileBytes) {
+      return describeFile(fsPath, identity, null, Date.now());
+    }
     const read = readSmallFile(fsPath);
     if (read === null) return null;
-    const file = describeFile(fsPath, read.identity, read.bytes);
+    const file = describeFile(fsPath, read.identity, read.bytes, read.readAtMs);
     this.#cache.store(fsPath, file, read.readAtMs);
     return file;
   }
@@ -278,7 +281,8 @@ class StaticFiles {
   async #sendStreamed(req: HttpRequest, res: ResponseWriter, file: FileToSend): Promise<void> {
     const handle = await Deno.open(file.path, { read: true });
     try {
-      const opened = describeFile(file.path, identityOf(await handle.stat()), null);
+      const readAtMs = Date.now();
+      const opened = describeFile(file.path, identityOf(await handle.stat()), null, readAtMs);
       await this.#answerWith(req, res, opened, handle);
     } finally {
       handle.close();
@@ -487,16 +491,20 @@ function realPathOr(file: string): string {
   }
 }
 
-/** Describes the version `identity` of the file at `fsPath`, with its content or without. */
+/**
+ * Describes the version `identity` of the file at `fsPath`, read (or opened) at `readAtMs`,
+ * with its content or without. Its ETag is strong once its mtime has settled.
+ */
 function describeFile<B extends Uint8Array | null>(
   fsPath: string,
   identity: FileIdentity,
   bytes: B,
+  readAtMs: number,
 ): FileToSend & { bytes: B } {
   return {
     path: fsPath,
     identity,
-    etag: weakEtag({ size: identity.size, mtimeMs: identity.mtimeMs }),
+    etag: fileEtag(identity, { weak: !mtimeSettled(identity, readAtMs) }),
     lastModified: formatHttpDate(identity.mtimeMs),
     lastModifiedMs: identity.mtimeMs,
     contentType: mediaTypeFor(fsPath),
