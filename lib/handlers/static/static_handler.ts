@@ -35,6 +35,7 @@ import {
   mtimeSettled,
 } from "./file_cache.ts";
 import { CoalescedStat } from "./coalesced_stat.ts";
+import { OncePerKey } from "./once_per_key.ts";
 import { readListing, renderListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
@@ -119,6 +120,8 @@ class StaticFiles {
   readonly #chunkPool: Uint8Array[] = [];
   readonly #stats = new CoalescedStat();
   readonly #paths: ResolvedPaths;
+  /** Refused paths and names already logged: each is logged once, with its rule. */
+  readonly #refusalsLogged = new OncePerKey();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -159,7 +162,10 @@ class StaticFiles {
     }
     const decision = this.#paths.resolve(req.path);
     if (!decision.ok) {
-      logger.debug("refused {path}: {reason}", { path: req.path, reason: decision.reason });
+      // Never silent: a name refused by a rule is said once (the access log has each request).
+      if (decision.status !== 400 && this.#refusalsLogged.first(req.path)) {
+        logger.info("not serving {path}: {reason}", { path: req.path, reason: decision.reason });
+      }
       return decision.status === 404
         ? this.#notFound(res)
         : endWithStatus(res, decision.status, false);
@@ -230,7 +236,17 @@ class StaticFiles {
   #listable(dirPath: string, name: string): boolean {
     const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, {
       showDotfiles: this.#options.showDotfiles,
+      flavour: this.#flavour,
     });
+    // Hidden dotfiles are left out by the --show-dotfiles setting, not by a naming rule.
+    const hidden = name[0] === "." && !this.#options.showDotfiles;
+    if (!probe.ok && !hidden && this.#refusalsLogged.first(this.#flavour.join(dirPath, name))) {
+      logger.warn("{name} is left out of the listing of {folder}: {reason}", {
+        name,
+        folder: dirPath,
+        reason: probe.reason,
+      });
+    }
     return probe.ok && this.#allowedRealPath(this.#flavour.join(dirPath, name));
   }
 
