@@ -22,8 +22,11 @@ const CHROMIUM_FLAGS = [
  */
 export async function openPage(url: string): Promise<AsyncDisposable> {
   const profile = await Deno.makeTempDir({ prefix: "zhttp_chromium_" });
-  const child = new Deno.Command("chromium", {
+  // A process group of its own (setsid), so that disposing ends Chromium's helper processes
+  // too, which would otherwise go on writing into the profile.
+  const child = new Deno.Command("setsid", {
     args: [
+      "chromium",
       ...CHROMIUM_FLAGS,
       `--user-data-dir=${profile}`,
       "--remote-debugging-port=0",
@@ -36,9 +39,9 @@ export async function openPage(url: string): Promise<AsyncDisposable> {
   }).spawn();
   return {
     async [Symbol.asyncDispose]() {
-      child.kill("SIGKILL");
+      Deno.kill(-child.pid, "SIGKILL");
       await child.status;
-      await Deno.remove(profile, { recursive: true });
+      await removeProfile(profile);
     },
   };
 }
@@ -75,6 +78,20 @@ export async function dumpDom(
       clearTimeout(timer);
     }
   } finally {
-    await Deno.remove(profile, { recursive: true });
+    await removeProfile(profile);
+  }
+}
+
+/** Attempts at removing a profile that a helper process still writes into as it dies. */
+const REMOVE_ATTEMPTS = 20;
+
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await Deno.remove(profile, { recursive: true });
+    } catch (error) {
+      if (attempt === REMOVE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

@@ -26,13 +26,26 @@ export class ZhttpProcess {
     this.#exited = child.status;
   }
 
-  /** Starts zhttp with `args`, with `cwd` as its working folder and `env` added. */
+  /**
+   * Starts zhttp with `args`, with `cwd` as its working folder and `env` added. `prefix` is
+   * a command that runs it (`prlimit --nofile=64`, `setpriv ...`): it must exec its
+   * arguments, so that signals and the exit status are zhttp's.
+   */
   static start(
     args: readonly string[],
-    options: { cwd?: string; env?: Record<string, string> } = {},
+    options: { cwd?: string; env?: Record<string, string>; prefix?: readonly string[] } = {},
   ): ZhttpProcess {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...serverPermissions(Deno.build.os), V8_FLAGS_ARG, MAIN, ...args],
+    const command = [
+      ...(options.prefix ?? []),
+      Deno.execPath(),
+      "run",
+      ...serverPermissions(Deno.build.os),
+      V8_FLAGS_ARG,
+      MAIN,
+      ...args,
+    ];
+    const child = new Deno.Command(command[0], {
+      args: command.slice(1),
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",

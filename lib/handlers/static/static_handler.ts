@@ -79,6 +79,12 @@ const MAX_POOLED_CHUNKS = 16;
  * client waits on the disk for another. From the page cache a 256 KiB read takes ~0.1 ms.
  */
 export const SLOW_CHUNK_READ_MS = 5;
+/**
+ * Seconds a client is asked to wait (Retry-After) when zhttp is out of file descriptors:
+ * they come back as soon as connections close, which the 503 itself starts by closing its
+ * own.
+ */
+export const OUT_OF_FILES_RETRY_AFTER_SECONDS = 2;
 /** The index file served for a folder. */
 export const INDEX_FILE = "index.html";
 /** A root file of this name is the body of every 404. */
@@ -122,6 +128,8 @@ class StaticFiles {
   readonly #paths: ResolvedPaths;
   /** Refused paths and names already logged: each is logged once, with its rule. */
   readonly #refusalsLogged = new OncePerKey();
+  /** File-system errors already logged, by status and path. */
+  readonly #fsErrorsLogged = new OncePerKey();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -170,10 +178,9 @@ class StaticFiles {
         ? this.#notFound(res)
         : endWithStatus(res, decision.status, false);
     }
-    return this.#stats.stat(decision.fsPath).then(
-      (info) => this.#serveFound(req, res, decision, info),
-      (error) => this.#answerFsError(error, res),
-    );
+    return this.#stats.stat(decision.fsPath)
+      .then((info) => this.#serveFound(req, res, decision, info))
+      .catch((error) => this.#answerFsError(error, res, decision.fsPath));
   }
 
   /** What the path names, as a stat just taken describes it: a folder, a file or neither. */
@@ -372,7 +379,7 @@ class StaticFiles {
       res.end(file.bytes!.subarray(start, end + 1));
     } else {
       res.setHeader("Content-Length", end - start + 1);
-      return this.#stream(res, handle, { start, end }).then(() => res.end());
+      return this.#stream(res, handle, file.path, { start, end }).then(() => res.end());
     }
   }
 
@@ -396,7 +403,7 @@ class StaticFiles {
       if (handle === null) {
         await res.write(file.bytes!.subarray(part.range.start, part.range.end + 1));
       } else {
-        await this.#stream(res, handle, part.range);
+        await this.#stream(res, handle, file.path, part.range);
       }
     }
     await res.write(framing.tail);
@@ -408,7 +415,12 @@ class StaticFiles {
    * awaited: that is the backpressure, so a slow client holds one chunk, not the file. The
    * caller closes the file on every path, including a client that leaves mid-download.
    */
-  async #stream(res: ResponseWriter, file: Deno.FsFile, { start, end }: ByteRange): Promise<void> {
+  async #stream(
+    res: ResponseWriter,
+    file: Deno.FsFile,
+    fsPath: string,
+    { start, end }: ByteRange,
+  ): Promise<void> {
     const chunk = this.#chunkPool.pop() ?? new Uint8Array(STREAM_CHUNK_BYTES);
     try {
       await file.seek(start, Deno.SeekMode.Start);
@@ -416,9 +428,15 @@ class StaticFiles {
       while (remaining > 0) {
         const view = chunk.subarray(0, Math.min(chunk.length, remaining));
         const read = this.#syncChunkReads ? this.#readChunkSync(file, view) : await file.read(view);
-        // The file shrank while being sent: the promised length cannot be met, and the
-        // connection will close rather than end a short body silently.
-        if (read === null) throw new Error("a file shrank while it was being sent");
+        // The file shrank while being sent (rewritten in place): the promised length cannot
+        // be met, and the connection closes rather than end a short body silently. Not a
+        // bug: one line, no stack.
+        if (read === null) {
+          logger.warn("{path} shrank while it was being sent; the connection was closed", {
+            path: fsPath,
+          });
+          throw new HttpError(503, "a file shrank while it was being sent");
+        }
         await res.write(chunk.subarray(0, read));
         remaining -= read;
       }
@@ -485,10 +503,34 @@ class StaticFiles {
     res.end(page.bytes);
   }
 
-  #answerFsError(error: unknown, res: ResponseWriter): void {
-    if (error instanceof Deno.errors.PermissionDenied) return endWithStatus(res, 403, false);
-    if (isNotFound(error)) return this.#notFound(res);
-    throw error;
+  /**
+   * Answers a file-system error as a person expects, before any byte of the response went
+   * out: a file that vanished (or never was) is 404, one zhttp may not read 403, and running
+   * out of file descriptors 503 with Retry-After and the connection closed, never a 404 for
+   * a file that exists. The last two are logged in one line, once per path. Anything else
+   * is a bug for the error boundary (500, logged with its stack).
+   */
+  #answerFsError(error: unknown, res: ResponseWriter, fsPath: string): void {
+    const status = res.headersSent ? null : fsErrorStatus(error);
+    if (status === null) throw error;
+    // Whatever the failed answer had set (ETag, Content-Type) is not the error's.
+    res.discardHeaders();
+    if (status === 404) return this.#notFound(res);
+    if (this.#fsErrorsLogged.first(`${status} ${fsPath}`)) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (status === 403) {
+        logger.warn("not allowed to read {path} (403): {message}", { path: fsPath, message });
+      } else {
+        logger.warn(
+          "out of file descriptors opening {path} (503): {message}; raise the limit " +
+            "(ulimit -n) or lower --max-connections",
+          { path: fsPath, message },
+        );
+      }
+    }
+    if (status === 403) return endWithStatus(res, 403, false);
+    res.setHeader("Retry-After", OUT_OF_FILES_RETRY_AFTER_SECONDS);
+    endWithStatus(res, 503, true);
   }
 
   /** A path as compared for hidden files: case-insensitive where the OS is (Windows). */
@@ -531,17 +573,14 @@ function describeFile<B extends Uint8Array | null>(
 /**
  * Reads a small file whole, synchronously (bounded by the cache's size limit: one chunk's
  * worth of blocking at most), with the identity of exactly the version read: open, fstat,
- * read, so the content and its ETag always belong together.
+ * read, so the content and its ETag always belong together. Null when what is there now
+ * is not a file or shrank while read; a failure to open (gone, not allowed, out of file
+ * descriptors) is thrown for the caller to answer.
  */
 function readSmallFile(
   fsPath: string,
 ): { bytes: Uint8Array; identity: FileIdentity; readAtMs: number } | null {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(fsPath, { read: true });
-  } catch {
-    return null;
-  }
+  const file = Deno.openSync(fsPath, { read: true });
   try {
     const readAtMs = Date.now();
     const info = file.statSync();
@@ -573,6 +612,19 @@ function redirectToFolder(
   res.setHeader("Location", query === "" ? location : `${location}?${query}`);
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
   res.end("301 Moved Permanently\n");
+}
+
+/**
+ * The status a file-system error means to a client: 404 for a name that is not there
+ * (isNotFound), 403 for one zhttp may not read, 503 when the process or the system is out
+ * of file descriptors (EMFILE, ENFILE); null for anything else.
+ */
+function fsErrorStatus(error: unknown): 403 | 404 | 503 | null {
+  if (isNotFound(error)) return 404;
+  if (error instanceof Deno.errors.PermissionDenied) return 403;
+  const code = (error as { code?: string } | null)?.code;
+  if (code === "EMFILE" || code === "ENFILE") return 503;
+  return null;
 }
 
 function isNotFound(error: unknown): boolean {
