@@ -35,6 +35,7 @@ import {
   mtimeSettled,
 } from "./file_cache.ts";
 import { CoalescedStat } from "./coalesced_stat.ts";
+import { acceptsHtml, ERROR_PAGE_CSP, type PageStatus, renderErrorPage } from "./error_page.ts";
 import { OncePerKey } from "./once_per_key.ts";
 import { readListing, renderListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
@@ -174,13 +175,13 @@ class StaticFiles {
       if (decision.status !== 400 && this.#refusalsLogged.first(req.path)) {
         logger.info("not serving {path}: {reason}", { path: req.path, reason: decision.reason });
       }
-      return decision.status === 404
-        ? this.#notFound(res)
-        : endWithStatus(res, decision.status, false);
+      if (decision.status === 404) return this.#notFound(req, res);
+      if (decision.status === 403) return this.#forbidden(req, res);
+      return endWithStatus(res, decision.status, false);
     }
     return this.#stats.stat(decision.fsPath)
       .then((info) => this.#serveFound(req, res, decision, info))
-      .catch((error) => this.#answerFsError(error, res, decision.fsPath));
+      .catch((error) => this.#answerFsError(error, req, res, decision.fsPath));
   }
 
   /** What the path names, as a stat just taken describes it: a folder, a file or neither. */
@@ -193,14 +194,14 @@ class StaticFiles {
     const { fsPath, segments, trailingSlash } = servable;
     if (info.isDirectory) {
       // Checked before the redirect too, so a link to a folder outside is not even named.
-      if (!this.#allowedRealPath(fsPath)) return this.#notFound(res);
+      if (!this.#allowedRealPath(fsPath)) return this.#notFound(req, res);
       if (!trailingSlash) return redirectToFolder(req, res, segments);
       return this.#serveFolder(req, res, fsPath, segments);
     }
     // A file asked for as a folder ("/a.txt/") does not exist, as on every file system.
-    if (!info.isFile || trailingSlash) return this.#notFound(res);
+    if (!info.isFile || trailingSlash) return this.#notFound(req, res);
     const file = this.#fileFor(fsPath, info);
-    if (file === null) return this.#notFound(res);
+    if (file === null) return this.#notFound(req, res);
     return this.#sendFile(req, res, file);
   }
 
@@ -222,7 +223,7 @@ class StaticFiles {
       const file = this.#fileFor(indexPath, indexInfo);
       if (file !== null) return this.#sendFile(req, res, file);
     }
-    if (!this.#options.listing) return this.#notFound(res);
+    if (!this.#options.listing) return this.#notFound(req, res);
     return this.#sendListing(res, dirPath, segments);
   }
 
@@ -483,8 +484,11 @@ class StaticFiles {
     }
   }
 
-  /** 404, with the root's 404.html as the body when there is one. */
-  #notFound(res: ResponseWriter): void {
+  /**
+   * 404, with the root's 404.html as the body when there is one; else a page with a way
+   * back for a browser (error_page.ts), the short text for other clients.
+   */
+  #notFound(req: HttpRequest, res: ResponseWriter): void {
     const pagePath = this.#notFoundPage;
     let page: FileToSend | null = null;
     try {
@@ -495,12 +499,27 @@ class StaticFiles {
     } catch {
       // No custom page.
     }
-    if (page === null || page.bytes === null) return endWithStatus(res, 404, false);
+    if (page === null || page.bytes === null) return this.#errorPage(req, res, 404);
     res.status = 404;
     res.setHeader("Content-Type", page.contentType);
     res.setHeader("Cache-Control", "no-cache");
     this.#commonHeaders(res);
     res.end(page.bytes);
+  }
+
+  /** 403: a page with a way back for a browser, the short text for other clients. */
+  #forbidden(req: HttpRequest, res: ResponseWriter): void {
+    this.#errorPage(req, res, 403);
+  }
+
+  #errorPage(req: HttpRequest, res: ResponseWriter, status: PageStatus): void {
+    if (!acceptsHtml(req.headers.get("accept"))) return endWithStatus(res, status, false);
+    res.status = status;
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    res.setHeader("Cache-Control", "no-cache");
+    res.setHeader("Content-Security-Policy", ERROR_PAGE_CSP);
+    this.#commonHeaders(res);
+    res.end(renderErrorPage(status, req.path));
   }
 
   /**
@@ -510,12 +529,12 @@ class StaticFiles {
    * a file that exists. The last two are logged in one line, once per path. Anything else
    * is a bug for the error boundary (500, logged with its stack).
    */
-  #answerFsError(error: unknown, res: ResponseWriter, fsPath: string): void {
+  #answerFsError(error: unknown, req: HttpRequest, res: ResponseWriter, fsPath: string): void {
     const status = res.headersSent ? null : fsErrorStatus(error);
     if (status === null) throw error;
     // Whatever the failed answer had set (ETag, Content-Type) is not the error's.
     res.discardHeaders();
-    if (status === 404) return this.#notFound(res);
+    if (status === 404) return this.#notFound(req, res);
     if (this.#fsErrorsLogged.first(`${status} ${fsPath}`)) {
       const message = error instanceof Error ? error.message : String(error);
       if (status === 403) {
@@ -528,7 +547,7 @@ class StaticFiles {
         );
       }
     }
-    if (status === 403) return endWithStatus(res, 403, false);
+    if (status === 403) return this.#forbidden(req, res);
     res.setHeader("Retry-After", OUT_OF_FILES_RETRY_AFTER_SECONDS);
     endWithStatus(res, 503, true);
   }
