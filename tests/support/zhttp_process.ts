@@ -64,13 +64,17 @@ export class ZhttpProcess {
     args: readonly string[],
     options: { cwd?: string; env?: Record<string, string> } = {},
   ): ZhttpProcess {
+    // As from a person's terminal: `deno task` sets INIT_CWD to where it was started only
+    // when it is not set yet, and the `deno task test` running this test has set it.
+    const { INIT_CWD: _outer, ...env } = Deno.env.toObject();
     const child = new Deno.Command("setsid", {
       args: [Deno.execPath(), "task", "--config", DENO_JSON, task, ...args],
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", ...options.env },
+      clearEnv: true,
+      env: { ...env, NO_COLOR: "1", ...options.env },
     }).spawn();
     return new ZhttpProcess(child, true);
   }
