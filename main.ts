@@ -67,6 +67,7 @@ export async function main(args: readonly string[]): Promise<number> {
     port: server.addr.port,
     lanAddresses: wildcard ? lanAddresses(Deno.networkInterfaces()) : [],
     busyPort,
+    configFile: plan.configFile,
   }));
   if (config.open) openBrowser(`http://localhost:${server.addr.port}/`);
 
@@ -74,6 +75,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const removeListeners = onStopSignals(
     {
       os: Deno.build.os,
+      now: () => performance.now(),
       addSignalListener: Deno.addSignalListener,
       removeSignalListener: Deno.removeSignalListener,
     },
@@ -128,13 +130,33 @@ function machineFacts(): StartupFacts {
   };
 }
 
+/**
+ * Opens `url` in the default browser. When that fails (no opener installed, or it exits
+ * with an error, as xdg-open does without a desktop), one sentence says so: the person
+ * asked for a browser and must not be left waiting for one.
+ */
 function openBrowser(url: string): void {
   const [command, args] = browserCommand(Deno.build.os, url);
+  const failed = (why: string) =>
+    console.error(`zhttp: could not open a browser (${why}); open ${url} yourself.`);
   try {
     const child = new Deno.Command(command, { args, stdout: "null", stderr: "null" }).spawn();
-    child.status.catch(() => {});
+    child.status.then(
+      // explorer exits 1 even when it has opened the page, so only POSIX openers are judged
+      // by their exit code.
+      ({ code }) => {
+        if (code !== 0 && Deno.build.os !== "windows") {
+          failed(`${command} exited with code ${code}`);
+        }
+      },
+      (error) => failed((error as Error).message),
+    );
   } catch (error) {
-    console.error(`zhttp: could not open a browser (${(error as Error).message}); open ${url}`);
+    failed(
+      error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable
+        ? `${command} is not installed`
+        : (error as Error).message,
+    );
   }
 }
 

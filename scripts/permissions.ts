@@ -1,7 +1,8 @@
 /**
  * The permissions zhttp runs with, in one place: baked into the compiled binary by
- * scripts/compile.ts, used by `deno task start`/`dev` (a test checks they match), and by
- * every test that runs main.ts as a process, so a missing permission shows up here first.
+ * scripts/compile.ts, used by `deno task start`/`dev` (through scripts/start.ts, which picks
+ * the set of the OS it runs on), and by every test that runs main.ts as a process, so a
+ * missing permission shows up here first.
  *
  * - net: listen on the address and port the user picks.
  * - read: serve whichever folder the user picks (and find zhttp.json beside the program).
@@ -18,15 +19,6 @@ const ALWAYS = ["--allow-net", "--allow-read", "--allow-sys=networkInterfaces"] 
 export function serverPermissions(os: typeof Deno.build.os): string[] {
   return [...ALWAYS, `--allow-run=${browserOpener(os)}`];
 }
-
-/**
- * `deno task start` and `dev` run on any developer's machine, so they allow the opener of
- * every OS zhttp is built for; otherwise the same as the binary.
- */
-export const TASK_PERMISSIONS: readonly string[] = [
-  ...ALWAYS,
-  `--allow-run=${(["linux", "darwin", "windows"] as const).map(browserOpener).join(",")}`,
-];
 
 function browserOpener(os: typeof Deno.build.os): string {
   return browserCommand(os, "")[0];

@@ -10,11 +10,15 @@ export interface BannerFacts {
   lanAddresses: readonly string[];
   /** Set when the configured port was busy and another was taken. */
   busyPort?: number;
+  /** The zhttp.json whose settings are in use, if one was found. */
+  configFile?: string | null;
 }
 
 export function formatBanner(facts: BannerFacts): string {
   const { config, port } = facts;
   const lines = [`zhttp ${facts.version}`, `Serving  ${config.root}`];
+  // Settings can come from a file the person did not know was there (the working folder's).
+  if (facts.configFile) lines.push(`Settings ${facts.configFile}`);
   if (facts.busyPort !== undefined) {
     lines.push(`Port ${facts.busyPort} is in use, so zhttp took port ${port}.`);
   }

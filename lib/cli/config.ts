@@ -198,10 +198,10 @@ export function parseConfigFile(text: string, file: string): Settings {
         settings.host = parseHost(expectString(value, where), where);
         break;
       case "port":
-        settings.port = parsePort(String(expectNumberOrString(value, where)), where);
+        settings.port = parsePort(String(expectNumber(value, where, 9000)), where);
         break;
       case "maxConnections":
-        settings.maxConnections = parseCount(String(expectNumberOrString(value, where)), where);
+        settings.maxConnections = parseCount(String(expectNumber(value, where, 64)), where);
         break;
       case "drainTimeout":
         settings.drainMs = parseDurationSetting(value, where);
@@ -378,10 +378,17 @@ function expectString(value: unknown, where: string): string {
   return value;
 }
 
-function expectNumberOrString(value: unknown, where: string): number | string {
-  if (typeof value !== "number" && typeof value !== "string") {
-    throw new ConfigError(`${where} must be a number.`);
+/**
+ * A JSON number. A number in quotes is refused, not read as one: JSON has numbers, and a
+ * file that quotes this one may have quoted others by mistake too. `example` shows the form.
+ */
+function expectNumber(value: unknown, where: string, example: number): number {
+  if (typeof value === "string") {
+    throw new ConfigError(
+      `${where} must be a number without quotes, like ${example}, not the string "${value}".`,
+    );
   }
+  if (typeof value !== "number") throw new ConfigError(`${where} must be a number.`);
   return value;
 }
 

@@ -22,13 +22,24 @@ export interface EntityTag {
 }
 
 /**
- * The ETag for a file version: `W/"<size hex>-<mtime ms hex>"`. It changes whenever the size
- * or the modification time changes. It is weak (RFC 9110 §8.8.3) because size and mtime do
- * not prove two versions byte-identical: a rewrite of the same length within one
- * millisecond keeps both.
+ * The ETag of a file version: `"<size hex>-<mtime ms hex>"`, strong, as nginx and Caddy
+ * send. It changes whenever the size or the modification time does. It must be strong for
+ * If-Range (RFC 9110 §13.1.5), which a weak tag never satisfies: with one, a video that
+ * seeks re-downloads the whole file.
+ *
+ * `weak` is for bytes that are not stable yet: a file modified within the same clock tick
+ * as the read can be rewritten without its mtime changing, so the tag would claim
+ * byte-identity it cannot vouch for (RFC 9110 §8.8.1). `coding` names a content coding
+ * ("gzip", "br"): each encoding of a file is other bytes and gets its own tag, the identity
+ * tag with the coding appended.
  */
-export function weakEtag(file: FileVersion): string {
-  return `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+export function fileEtag(
+  file: FileVersion,
+  options: { weak?: boolean; coding?: string } = {},
+): string {
+  const coding = options.coding === undefined ? "" : `-${options.coding}`;
+  const opaque = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}${coding}`;
+  return options.weak ? `W/"${opaque}"` : `"${opaque}"`;
 }
 
 /**

@@ -120,6 +120,18 @@ Deno.test("formatBanner() says nothing about busy ports when the port was free",
   assert.doesNotMatch(banner(), /in use/);
 });
 
+Deno.test("formatBanner() names the zhttp.json whose settings are in use", () => {
+  const lines = banner({ configFile: "/home/ann/site/zhttp.json" }).split("\n");
+  assert.deepEqual(lines.slice(1, 3), [
+    "Serving  /home/ann/site",
+    "Settings /home/ann/site/zhttp.json",
+  ]);
+});
+
+Deno.test("formatBanner() says nothing of settings when no zhttp.json was found", () => {
+  assert.doesNotMatch(banner({ configFile: null }), /Settings/);
+});
+
 Deno.test("formatBanner() shows configured limits and timeouts", () => {
   const text = banner({
     settings: {

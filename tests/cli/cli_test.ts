@@ -271,3 +271,58 @@ Deno.test("zhttp never serves or lists the zhttp.json of the folder it serves", 
     await zhttp.stop();
   }
 });
+
+Deno.test("zhttp names the zhttp.json it uses in the banner", async () => {
+  await using site = await tempSite({ "zhttp.json": '{"port": 0}' });
+  const zhttp = ZhttpProcess.start([], { cwd: site.dir });
+  try {
+    await zhttp.port();
+    assert.match(
+      zhttp.output,
+      new RegExp(`^Settings ${RegExp.escape(join(site.dir, "zhttp.json"))}$`, "m"),
+    );
+  } finally {
+    await zhttp.stop();
+  }
+});
+
+/** `--open` with PATH holding only `bin` (an xdg-open of the test's, or nothing). */
+async function openWith(bin: Record<string, string>) {
+  await using folder = await tempSite(bin);
+  for (const name of Object.keys(bin)) await Deno.chmod(join(folder.dir, name), 0o755);
+  const zhttp = ZhttpProcess.start(["static", "--port", "0", "--open"], {
+    cwd: REPO,
+    env: { PATH: folder.dir },
+  });
+  try {
+    const port = await zhttp.port();
+    await zhttp.waitFor(/could not open a browser/);
+    return { output: zhttp.output, port };
+  } finally {
+    await zhttp.stop();
+  }
+}
+
+if (Deno.build.os === "linux") {
+  Deno.test("zhttp --open says so in one sentence when the opener fails", async () => {
+    const { output, port } = await openWith({ "xdg-open": "#!/bin/sh\nexit 3\n" });
+    assert.match(
+      output,
+      new RegExp(
+        `^zhttp: could not open a browser \\(xdg-open exited with code 3\\); open http://localhost:${port}/ yourself\\.$`,
+        "m",
+      ),
+    );
+  });
+
+  Deno.test("zhttp --open says so in one sentence when there is no opener", async () => {
+    const { output, port } = await openWith({});
+    assert.match(
+      output,
+      new RegExp(
+        `^zhttp: could not open a browser \\(xdg-open is not installed\\); open http://localhost:${port}/ yourself\\.$`,
+        "m",
+      ),
+    );
+  });
+}

@@ -285,10 +285,8 @@ const fileCases: { text: string; settings: Settings }[] = [
   { text: '{"root": "public"}', settings: { root: "public" } },
   { text: '{"host": "0.0.0.0"}', settings: { host: "0.0.0.0" } },
   { text: '{"port": 9000}', settings: { port: 9000 } },
-  { text: '{"port": "9000"}', settings: { port: 9000 } },
   { text: '{"port": 0}', settings: { port: 0 } },
   { text: '{"maxConnections": 64}', settings: { maxConnections: 64 } },
-  { text: '{"maxConnections": "64"}', settings: { maxConnections: 64 } },
   // Numbers are milliseconds and bytes; strings carry their unit.
   { text: '{"headTimeout": 1500}', settings: { timeouts: { headMs: 1500 } } },
   { text: '{"headTimeout": "1.5s"}', settings: { timeouts: { headMs: 1500 } } },
@@ -394,6 +392,17 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
   { key: "port", value: true, expected: "must be a number." },
   { key: "port", value: [8080], expected: "must be a number." },
   { key: "maxConnections", value: null, expected: "must be a number." },
+  // A number in quotes is a mistake to point out, not a number to read.
+  {
+    key: "port",
+    value: "9000",
+    expected: 'must be a number without quotes, like 9000, not the string "9000".',
+  },
+  {
+    key: "maxConnections",
+    value: "64",
+    expected: 'must be a number without quotes, like 64, not the string "64".',
+  },
   ...["headTimeout", "idleTimeout", "bodyTimeout", "writeTimeout", "drainTimeout"].map(
     (key) => ({
       key,

@@ -1,34 +1,50 @@
 import assert from "node:assert/strict";
 import {
   type EntityTag,
+  fileEtag,
   parseEntityTag,
   parseEtagList,
   strongMatch,
-  weakEtag,
   weakMatch,
 } from "../../lib/http/etag.ts";
 
-Deno.test("weakEtag() is W/ and the size and mtime in hex", () => {
-  assert.equal(weakEtag({ size: 1000, mtimeMs: 1700000000123 }), 'W/"3e8-18bcfe5687b"');
+Deno.test("fileEtag() is strong: the size and the mtime in hex, in quotes", () => {
+  assert.equal(fileEtag({ size: 1000, mtimeMs: 1700000000123 }), '"3e8-18bcfe5687b"');
 });
 
-Deno.test("weakEtag() is stable for the same version", () => {
+Deno.test("fileEtag() is W/ and the same opaque-tag for bytes that are not stable", () => {
+  assert.equal(
+    fileEtag({ size: 1000, mtimeMs: 1700000000123 }, { weak: true }),
+    'W/"3e8-18bcfe5687b"',
+  );
+});
+
+Deno.test("fileEtag() gives each content coding its own tag: the identity tag and the coding", () => {
+  const version = { size: 1000, mtimeMs: 1700000000123 };
+  assert.equal(fileEtag(version, { coding: "gzip" }), '"3e8-18bcfe5687b-gzip"');
+  assert.equal(fileEtag(version, { coding: "br", weak: true }), 'W/"3e8-18bcfe5687b-br"');
+  assert.notEqual(fileEtag(version, { coding: "gzip" }), fileEtag(version, { coding: "br" }));
+});
+
+Deno.test("fileEtag() is stable for the same version", () => {
   const version = { size: 1, mtimeMs: 2 };
-  assert.equal(weakEtag(version), weakEtag({ ...version }));
+  assert.equal(fileEtag(version), fileEtag({ ...version }));
 });
 
-Deno.test("weakEtag() changes when the size or the mtime changes", () => {
-  const base = weakEtag({ size: 1000, mtimeMs: 1700000000123 });
-  assert.notEqual(weakEtag({ size: 1001, mtimeMs: 1700000000123 }), base);
-  assert.notEqual(weakEtag({ size: 1000, mtimeMs: 1700000000124 }), base);
+Deno.test("fileEtag() changes when the size or the mtime changes", () => {
+  const base = fileEtag({ size: 1000, mtimeMs: 1700000000123 });
+  assert.notEqual(fileEtag({ size: 1001, mtimeMs: 1700000000123 }), base);
+  assert.notEqual(fileEtag({ size: 1000, mtimeMs: 1700000000124 }), base);
 });
 
-Deno.test("weakEtag() drops sub-millisecond mtime digits", () => {
-  assert.equal(weakEtag({ size: 0, mtimeMs: 15.75 }), 'W/"0-f"');
+Deno.test("fileEtag() drops sub-millisecond mtime digits", () => {
+  assert.equal(fileEtag({ size: 0, mtimeMs: 15.75 }), '"0-f"');
 });
 
-Deno.test("weakEtag() output parses back as a weak entity-tag", () => {
-  assert.deepEqual(parseEntityTag(weakEtag({ size: 255, mtimeMs: 4096 })), {
+Deno.test("fileEtag() output parses back as the entity-tag it is", () => {
+  const version = { size: 255, mtimeMs: 4096 };
+  assert.deepEqual(parseEntityTag(fileEtag(version)), { weak: false, opaque: "ff-1000" });
+  assert.deepEqual(parseEntityTag(fileEtag(version, { weak: true })), {
     weak: true,
     opaque: "ff-1000",
   });

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { mediaTypeFor, UNKNOWN_MEDIA_TYPE } from "../../lib/http/media_type.ts";
+import {
+  mediaTypeFor,
+  SOURCE_TEXT_EXTENSIONS,
+  SOURCE_TEXT_MEDIA_TYPE,
+  UNKNOWN_MEDIA_TYPE,
+} from "../../lib/http/media_type.ts";
 
 const TYPES: readonly { name: string; type: string }[] = [
   // Text types carry the charset, so browsers do not guess one.
@@ -15,8 +20,26 @@ const TYPES: readonly { name: string; type: string }[] = [
   { name: "feed.atom", type: "application/atom+xml; charset=utf-8" },
   { name: "logo.svg", type: "image/svg+xml; charset=utf-8" },
   { name: "notes.txt", type: "text/plain; charset=utf-8" },
-  { name: "README.md", type: "text/markdown; charset=utf-8" },
-  { name: "table.csv", type: "text/csv; charset=utf-8" },
+  // Source and plain-text formats are shown, not downloaded: text/plain whatever their
+  // registered type (video/mp2t, application/rls-services+xml, text/csv...) or none.
+  { name: "main.ts", type: "text/plain; charset=utf-8" },
+  { name: "view.tsx", type: "text/plain; charset=utf-8" },
+  { name: "mod.mts", type: "text/plain; charset=utf-8" },
+  { name: "lib.rs", type: "text/plain; charset=utf-8" },
+  { name: "main.go", type: "text/plain; charset=utf-8" },
+  { name: "app.py", type: "text/plain; charset=utf-8" },
+  { name: "Main.java", type: "text/plain; charset=utf-8" },
+  { name: "zhttp.c", type: "text/plain; charset=utf-8" },
+  { name: "build.sh", type: "text/plain; charset=utf-8" },
+  { name: "run.bat", type: "text/plain; charset=utf-8" },
+  { name: "Cargo.toml", type: "text/plain; charset=utf-8" },
+  { name: "ci.yml", type: "text/plain; charset=utf-8" },
+  { name: "README.md", type: "text/plain; charset=utf-8" },
+  { name: "table.csv", type: "text/plain; charset=utf-8" },
+  { name: "table.tsv", type: "text/plain; charset=utf-8" },
+  { name: "fix.patch", type: "text/plain; charset=utf-8" },
+  { name: "server.log", type: "text/plain; charset=utf-8" },
+  { name: "STYLE.SCSS", type: "text/plain; charset=utf-8" },
   // Binary types do not.
   { name: "photo.png", type: "image/png" },
   { name: "photo.jpg", type: "image/jpeg" },
@@ -50,6 +73,14 @@ for (const { name, type } of TYPES) {
     assert.equal(mediaTypeFor(name), type);
   });
 }
+
+Deno.test("SOURCE_TEXT_EXTENSIONS are bare lowercase extensions served as text/plain", () => {
+  assert.equal(SOURCE_TEXT_MEDIA_TYPE, "text/plain; charset=utf-8");
+  for (const extension of SOURCE_TEXT_EXTENSIONS) {
+    assert.match(extension, /^[a-z0-9]+$/);
+    assert.equal(mediaTypeFor(`file.${extension}`), SOURCE_TEXT_MEDIA_TYPE, extension);
+  }
+});
 
 Deno.test("mediaTypeFor() falls back to application/octet-stream", () => {
   assert.equal(UNKNOWN_MEDIA_TYPE, "application/octet-stream");

@@ -1,9 +1,11 @@
 /**
  * Graceful shutdown on a real process: Ctrl+C (SIGINT) lets a download in flight finish and
- * the process exit 0 within the drain deadline; a second SIGINT exits at once; a download
+ * the process exit 0 within the drain deadline; a second SIGINT exits at once (and two that
+ * arrive together count as one); a download
  * still running at the deadline is cut off and the process still exits 0.
  */
 import assert from "node:assert/strict";
+import { SAME_STOP_WINDOW_MS } from "../../lib/cli/signals.ts";
 import { delay, RawConnection } from "../support/raw_http.ts";
 import { type TempFolder, tempFolder } from "../support/static_site.ts";
 import { ZhttpProcess } from "../support/zhttp_process.ts";
@@ -60,10 +62,26 @@ Deno.test("shutdown: a second SIGINT exits at once", async () => {
   await delay(200);
   zhttp.kill("SIGINT");
   await zhttp.waitFor(/stopping/);
+  // A person presses again after reading that line; sooner is the same Ctrl+C passed on.
+  await delay(SAME_STOP_WINDOW_MS);
   zhttp.kill("SIGINT");
   const status = await zhttp.exited();
   assert.equal(status.code, 130);
   assert.match(zhttp.output, /stopped at once/);
+});
+
+Deno.test("shutdown: two SIGINTs that arrive together are one Ctrl+C", async () => {
+  await using site = await siteWithLargeFile();
+  await using zhttp = serveQuietly(site);
+  using connection = await RawConnection.open(await zhttp.port());
+  await connection.send("GET /large.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+  const download = slowDownload(connection, 20);
+  await delay(200);
+  zhttp.kill("SIGINT");
+  zhttp.kill("SIGINT");
+  assert.ok(await download > FILE_BYTES, "the download was cut off");
+  assert.equal((await zhttp.exited()).code, 0);
+  assert.doesNotMatch(zhttp.output, /stopped at once/);
 });
 
 Deno.test("shutdown: at the drain deadline a stalled download is cut off and exit is 0", async () => {

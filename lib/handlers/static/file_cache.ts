@@ -50,6 +50,15 @@ export const DEFAULT_FILE_CACHE_LIMITS: Readonly<FileCacheLimits> = {
  */
 export const MTIME_SETTLE_MS = 2000;
 
+/**
+ * Whether the bytes of a version read at `readAtMs` are settled: its mtime is known and at
+ * least MTIME_SETTLE_MS older, so any later write is bound to change the mtime. Only such a
+ * version gets a strong ETag.
+ */
+export function mtimeSettled(identity: FileIdentity, readAtMs: number): boolean {
+  return Number.isFinite(identity.mtimeMs) && identity.mtimeMs <= readAtMs - MTIME_SETTLE_MS;
+}
+
 /** Holds entries of type T: a CachedFile with whatever else its user derives from it. */
 export class FileCache<T extends CachedFile = CachedFile> {
   readonly limits: FileCacheLimits;

@@ -37,10 +37,11 @@ export class ResolvedPaths {
   readonly #options: SafePathOptions;
   readonly #entries = new Map<string, ResolvedPath>();
 
+  /** `flavour` joins the segments and picks the naming rules (`options.flavour` is ignored). */
   constructor(root: string, flavour: PathFlavour, options: SafePathOptions) {
     this.#root = root;
     this.#flavour = flavour;
-    this.#options = { ...options };
+    this.#options = { ...options, flavour };
   }
 
   /** Paths remembered now. */

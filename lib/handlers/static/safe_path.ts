@@ -2,13 +2,31 @@
  * The one place that decides which URL paths may touch the file system.
  *
  * `resolveUrlPath` turns the raw path of a request-target into decoded segments, or refuses
- * it. Its rules are the union of what is dangerous on POSIX, Windows (NTFS, Win32 path
- * parsing) and macOS (HFS+), and it gives the same answer on every OS: a server that is
- * tested on Linux and deployed on Windows must not grow new holes on the way.
+ * it, by the naming rules of the OS zhttp runs on (or of the flavour given):
+ *
+ * - Everywhere: dot segments, backslashes, code points HFS+ ignores, compatibility forms of
+ *   "." ".." "/" "\" (403: they walk out of the root or alias another name); controls
+ *   including NUL, and segments longer than any file system allows (404: no file by that
+ *   name can be served).
+ * - Windows (win32) adds what Win32 path parsing and NTFS make dangerous: `:` (drive
+ *   letters, alternate data streams), device names (`con.txt`), trailing dots and spaces,
+ *   8.3 short names (403: aliases), and `< > " | ? *`, which no Windows name holds (404).
+ * - POSIX (Linux, macOS) names may hold all of those: `aux.js`, `Meeting 10:30.txt`,
+ *   `What?.txt`, `notes.`, `backup~1.txt` are ordinary files there, served as every peer
+ *   serves them, and none of them can alias another file or leave the root.
+ *
+ * The backslash stays refused on POSIX although it is an ordinary character there: URL
+ * parsers (WHATWG's, and so every browser) and Windows proxies read "\" as "/", so "..\"
+ * would mean one thing to them and another to zhttp; a folder served from Linux today may
+ * be served from Windows tomorrow, and such names are almost always mistakes of a Windows
+ * tool. Controls stay refused on POSIX too (nginx serves them): a name holding a line feed
+ * or an escape sequence forges lines in the log and commands on the console it is printed
+ * to, and no person types one.
+ *
  * `isInsideRoot` is the second line of defence, run by the static handler on the real path
  * after symlinks are resolved.
  */
-import type { PlatformPath } from "node:path";
+import path, { type PlatformPath } from "node:path";
 
 /** `node:path`'s `posix` or `win32`: which separator, root and case rules apply. */
 export type PathFlavour = PlatformPath;
@@ -16,6 +34,11 @@ export type PathFlavour = PlatformPath;
 export interface SafePathOptions {
   /** Serve names starting with "." (`.env`, `.git/`); hidden (404) when false. */
   showDotfiles: boolean;
+  /**
+   * Whose naming rules apply: `path.win32` for Windows', `path.posix` for Linux and macOS.
+   * By default the OS zhttp runs on (node:path's own flavour).
+   */
+  flavour?: PathFlavour;
 }
 
 /** The decision for one URL path. `reason` is for logs and is never sent to the client. */
@@ -24,7 +47,7 @@ export type SafePath =
   | { ok: false; status: 400 | 403 | 404; reason: string };
 
 /**
- * The longest path segment, in UTF-8 bytes, that is served; longer ones get 403. ext4, XFS,
+ * The longest path segment, in UTF-8 bytes, that is served; longer ones get 404. ext4, XFS,
  * APFS and NTFS (255 UTF-16 units, never more than 255 UTF-8 bytes) all stop at 255, so a
  * longer segment cannot name a file anywhere and only costs work.
  */
@@ -33,12 +56,14 @@ export const MAX_SEGMENT_BYTES = 255;
 /**
  * Decides whether a URL path (the raw, still percent-encoded path part of the
  * request-target, before "?") may be served, and splits it into decoded segments.
- * Pure: same answer on every OS. `segments` are safe to join onto the root with either
- * node:path posix or win32 join.
+ * Pure: the same answer for the same flavour. `segments` are safe to join onto the root
+ * with that flavour's join (`joinInsideRoot`).
  *
  * Statuses: 400 when the path is not a well-formed origin-form path (bad escape, invalid
- * UTF-8), 403 when a segment could escape or alias the root on some OS, 404 for dotfiles
- * while they are hidden.
+ * UTF-8); 403 when a segment could escape the root or alias another name under the rules;
+ * 404 when no file by that name can exist or be served (too long, a control, a character
+ * Windows forbids, on Windows) and for dotfiles while they are hidden: 404 says no more
+ * than that, as nginx does, where 403 would say "it is there, and not for you".
  */
 export function resolveUrlPath(rawPath: string, options: SafePathOptions): SafePath {
   // RFC 9112 §3.2.1: an origin-form request-target starts with "/".
@@ -54,16 +79,19 @@ export function resolveUrlPath(rawPath: string, options: SafePathOptions): SafeP
   // nginx's merge_slashes does: "/a//b" is "/a/b", and "//server/share" is no UNC path.
   const segments = decoded.split("/").filter((segment) => segment !== "");
 
+  const windows = (options.flavour ?? path) === path.win32;
   let dotfile: string | undefined;
   for (const segment of segments) {
-    const reason = hostileReason(segment);
-    if (reason !== undefined) return refuse(403, `${reason}: ${JSON.stringify(segment)}`);
+    const rule = segmentRule(segment, windows);
+    if (rule !== undefined) {
+      return refuse(rule.status, `${rule.reason}: ${JSON.stringify(segment)}`);
+    }
     if (dotfile === undefined && segment[0] === ".") dotfile = segment;
   }
   // Hostile segments answer 403 because the request is an attack or a broken client and
   // saying so costs nothing. A hidden dotfile answers 404 because hidden means "not there":
   // 403 would confirm that `.env` or `.git/` exists and is worth attacking another way.
-  // The hostile scan runs over every segment first, so "/.git/../x" is 403, not 404.
+  // The rules run over every segment first, so "/.git/../x" is 403, not 404.
   if (dotfile !== undefined && !options.showDotfiles) {
     return refuse(404, `hidden dotfile: ${JSON.stringify(dotfile)}`);
   }
@@ -73,16 +101,17 @@ export function resolveUrlPath(rawPath: string, options: SafePathOptions): SafeP
 /**
  * Joins safe segments onto a root with the given path flavour (node:path posix or win32).
  * Throws a TypeError, a bug rather than bad input, if a segment did not come from
- * `resolveUrlPath`: one that is empty, a dot segment, or holds a separator or a colon
- * could make `join` leave the root.
+ * `resolveUrlPath` with that flavour: one that is empty, a dot segment, or holds a
+ * separator, NUL or (win32) a colon could make `join` leave the root.
  */
 export function joinInsideRoot(
   root: string,
   segments: readonly string[],
   flavour: PathFlavour,
 ): string {
+  const unjoinable = flavour === path.win32 ? UNJOINABLE_WIN32_SEGMENT : UNJOINABLE_SEGMENT;
   for (const segment of segments) {
-    if (UNJOINABLE_SEGMENT.test(segment)) {
+    if (unjoinable.test(segment)) {
       throw new TypeError(`joinInsideRoot(): unsafe segment ${JSON.stringify(segment)}`);
     }
   }
@@ -115,20 +144,34 @@ export function isInsideRoot(realRoot: string, realPath: string, flavour: PathFl
 /** Any character that is not printable ASCII (controls, space, DEL, non-ASCII). */
 const NOT_URI_CHARACTER = /[^\x21-\x7e]/;
 
-/** What `joinInsideRoot` must never be handed: "", ".", "..", or a separator or colon. */
-const UNJOINABLE_SEGMENT = /^\.{0,2}$|[/\\:]/;
+/** What `joinInsideRoot` must never be handed: "", ".", "..", a separator or NUL. */
+const UNJOINABLE_SEGMENT = /^\.{0,2}$|[/\\\0]/;
+/** The same for win32, where a colon names a drive or a stream. */
+const UNJOINABLE_WIN32_SEGMENT = /^\.{0,2}$|[/\\\0:]/;
 
 /**
- * Characters refused anywhere in a segment:
- * - Controls (`\p{Cc}`: C0 U+0000–U+001F, DEL, C1 U+0080–U+009F): NUL truncates names in
- *   C APIs, C0 is forbidden in Windows names, and all of them hide things in logs.
- * - `\` separates segments on Windows, so "..\x" would walk out of the root there; it also
- *   starts UNC and device paths (`\\server`, `\\?\`, `\\.\`).
- * - `:` makes drive letters (`C:`) and NTFS alternate data streams (`file::$DATA`,
- *   `file.txt:secret`), which would serve a file's hidden stream or another volume.
- * - `< > " | ? *` are forbidden in Windows names; `?` and `*` are wildcards there.
+ * Controls (`\p{Cc}`: C0 U+0000–U+001F, DEL, C1 U+0080–U+009F): NUL ends names in C APIs
+ * and no file system stores it, C0 is forbidden in Windows names, and all of them forge or
+ * hide things in logs and on consoles.
  */
-const FORBIDDEN_CHARACTER = /[\p{Cc}\\:<>"|?*]/u;
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * `\` separates segments on Windows, so "..\x" would walk out of the root there; it also
+ * starts UNC and device paths (`\\server`, `\\?\`, `\\.\`). Refused on POSIX too (see
+ * the module comment).
+ */
+const BACKSLASH = /\\/;
+
+/**
+ * On Windows, `:` makes drive letters (`C:`) and NTFS alternate data streams
+ * (`file::$DATA`, `file.txt:secret`), which would serve a file's hidden stream or another
+ * volume.
+ */
+const COLON = /:/;
+
+/** `< > " | ? *` are forbidden in Windows names (`?` and `*` are wildcards there). */
+const WINDOWS_FORBIDDEN = /[<>"|?*]/;
 
 /**
  * Code points HFS+ ignores when comparing names (zero-width joiners, bidi marks, BOM), so
@@ -158,17 +201,35 @@ const SHORT_NAME_ALIAS = /~[0-9]/;
 /** Any non-ASCII character: only such segments can change under NFKC. */
 const NON_ASCII = /[\u0080-\uffff]/;
 
-/** Why `segment` could escape or alias the root on some OS, or undefined if it cannot. */
-function hostileReason(segment: string): string | undefined {
+/** A rule a segment breaks: the status it is answered with, and the rule's name for logs. */
+interface BrokenRule {
+  status: 403 | 404;
+  reason: string;
+}
+
+/** The first rule `segment` breaks under POSIX or Windows rules, or undefined if none. */
+function segmentRule(segment: string, windows: boolean): BrokenRule | undefined {
   // RFC 3986 §5.2.4: "." and ".." are dot segments, which walk out of the root.
-  if (segment === "." || segment === "..") return "dot segment";
-  if (utf8ByteLength(segment) > MAX_SEGMENT_BYTES) return "segment too long";
-  if (FORBIDDEN_CHARACTER.test(segment)) return "forbidden character";
-  if (HFS_IGNORABLE.test(segment)) return "ignorable code point";
-  if (TRAILING_DOT_OR_SPACE.test(segment)) return "trailing dot or space";
-  if (DEVICE_NAME.test(segment)) return "Windows device name";
-  if (SHORT_NAME_ALIAS.test(segment)) return "8.3 short name";
-  return compatibilityAliasReason(segment);
+  if (segment === "." || segment === "..") return { status: 403, reason: "dot segment" };
+  if (utf8ByteLength(segment) > MAX_SEGMENT_BYTES) {
+    return { status: 404, reason: "segment too long" };
+  }
+  if (CONTROL.test(segment)) return { status: 404, reason: "control character" };
+  if (BACKSLASH.test(segment)) return { status: 403, reason: "backslash" };
+  if (HFS_IGNORABLE.test(segment)) return { status: 403, reason: "ignorable code point" };
+  if (windows) {
+    if (COLON.test(segment)) return { status: 403, reason: "colon (Windows drive or stream)" };
+    if (WINDOWS_FORBIDDEN.test(segment)) {
+      return { status: 404, reason: "character Windows forbids in names" };
+    }
+    if (TRAILING_DOT_OR_SPACE.test(segment)) {
+      return { status: 403, reason: "trailing dot or space (dropped by Windows)" };
+    }
+    if (DEVICE_NAME.test(segment)) return { status: 403, reason: "Windows device name" };
+    if (SHORT_NAME_ALIAS.test(segment)) return { status: 403, reason: "8.3 short name" };
+  }
+  const alias = compatibilityAliasReason(segment, windows);
+  return alias === undefined ? undefined : { status: 403, reason: alias };
 }
 
 /**
@@ -178,16 +239,17 @@ function hostileReason(segment: string): string | undefined {
  * NFKC or Windows "best-fit" conversion to an ANSI code page (the "WorstFit" bugs) turns
  * them into "..", "\" or "CON". They are never a legitimate name on their own, so they are
  * refused. Lookalikes of characters Windows merely forbids ("：", "？", "＊") are allowed:
- * they are the usual stand-ins in real file names such as "Re：Zero.mkv".
+ * they are the usual stand-ins in real file names such as "Re：Zero.mkv". Device names
+ * being ordinary names on POSIX, so are their compatibility forms there.
  */
-function compatibilityAliasReason(segment: string): string | undefined {
+function compatibilityAliasReason(segment: string, windows: boolean): string | undefined {
   if (!NON_ASCII.test(segment)) return undefined;
   const folded = segment.normalize("NFKC");
   if (folded === "." || folded === "..") return "compatibility form of a dot segment";
   if (folded.includes("/") || folded.includes("\\")) {
     return "compatibility form of a separator";
   }
-  if (DEVICE_NAME.test(folded)) return "compatibility form of a Windows device name";
+  if (windows && DEVICE_NAME.test(folded)) return "compatibility form of a Windows device name";
   return undefined;
 }
 

@@ -15,7 +15,7 @@ import type { Handler } from "../../server/handler.ts";
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "../../http/conditional.ts";
 import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../http/errors.ts";
-import { weakEtag } from "../../http/etag.ts";
+import { fileEtag } from "../../http/etag.ts";
 import { mediaTypeFor } from "../../http/media_type.ts";
 import {
   type ByteRange,
@@ -32,8 +32,11 @@ import {
   type FileCacheLimits,
   type FileIdentity,
   identityOf,
+  mtimeSettled,
 } from "./file_cache.ts";
 import { CoalescedStat } from "./coalesced_stat.ts";
+import { acceptsHtml, ERROR_PAGE_CSP, type PageStatus, renderErrorPage } from "./error_page.ts";
+import { OncePerKey } from "./once_per_key.ts";
 import { readListing, renderListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
@@ -77,6 +80,12 @@ const MAX_POOLED_CHUNKS = 16;
  * client waits on the disk for another. From the page cache a 256 KiB read takes ~0.1 ms.
  */
 export const SLOW_CHUNK_READ_MS = 5;
+/**
+ * Seconds a client is asked to wait (Retry-After) when zhttp is out of file descriptors:
+ * they come back as soon as connections close, which the 503 itself starts by closing its
+ * own.
+ */
+export const OUT_OF_FILES_RETRY_AFTER_SECONDS = 2;
 /** The index file served for a folder. */
 export const INDEX_FILE = "index.html";
 /** A root file of this name is the body of every 404. */
@@ -118,6 +127,10 @@ class StaticFiles {
   readonly #chunkPool: Uint8Array[] = [];
   readonly #stats = new CoalescedStat();
   readonly #paths: ResolvedPaths;
+  /** Refused paths and names already logged: each is logged once, with its rule. */
+  readonly #refusalsLogged = new OncePerKey();
+  /** File-system errors already logged, by status and path. */
+  readonly #fsErrorsLogged = new OncePerKey();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -158,15 +171,17 @@ class StaticFiles {
     }
     const decision = this.#paths.resolve(req.path);
     if (!decision.ok) {
-      logger.debug("refused {path}: {reason}", { path: req.path, reason: decision.reason });
-      return decision.status === 404
-        ? this.#notFound(res)
-        : endWithStatus(res, decision.status, false);
+      // Never silent: a name refused by a rule is said once (the access log has each request).
+      if (decision.status !== 400 && this.#refusalsLogged.first(req.path)) {
+        logger.info("not serving {path}: {reason}", { path: req.path, reason: decision.reason });
+      }
+      if (decision.status === 404) return this.#notFound(req, res);
+      if (decision.status === 403) return this.#forbidden(req, res);
+      return endWithStatus(res, decision.status, false);
     }
-    return this.#stats.stat(decision.fsPath).then(
-      (info) => this.#serveFound(req, res, decision, info),
-      (error) => this.#answerFsError(error, res),
-    );
+    return this.#stats.stat(decision.fsPath)
+      .then((info) => this.#serveFound(req, res, decision, info))
+      .catch((error) => this.#answerFsError(error, req, res, decision.fsPath));
   }
 
   /** What the path names, as a stat just taken describes it: a folder, a file or neither. */
@@ -179,14 +194,14 @@ class StaticFiles {
     const { fsPath, segments, trailingSlash } = servable;
     if (info.isDirectory) {
       // Checked before the redirect too, so a link to a folder outside is not even named.
-      if (!this.#allowedRealPath(fsPath)) return this.#notFound(res);
+      if (!this.#allowedRealPath(fsPath)) return this.#notFound(req, res);
       if (!trailingSlash) return redirectToFolder(req, res, segments);
       return this.#serveFolder(req, res, fsPath, segments);
     }
     // A file asked for as a folder ("/a.txt/") does not exist, as on every file system.
-    if (!info.isFile || trailingSlash) return this.#notFound(res);
+    if (!info.isFile || trailingSlash) return this.#notFound(req, res);
     const file = this.#fileFor(fsPath, info);
-    if (file === null) return this.#notFound(res);
+    if (file === null) return this.#notFound(req, res);
     return this.#sendFile(req, res, file);
   }
 
@@ -208,7 +223,7 @@ class StaticFiles {
       const file = this.#fileFor(indexPath, indexInfo);
       if (file !== null) return this.#sendFile(req, res, file);
     }
-    if (!this.#options.listing) return this.#notFound(res);
+    if (!this.#options.listing) return this.#notFound(req, res);
     return this.#sendListing(res, dirPath, segments);
   }
 
@@ -229,7 +244,17 @@ class StaticFiles {
   #listable(dirPath: string, name: string): boolean {
     const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, {
       showDotfiles: this.#options.showDotfiles,
+      flavour: this.#flavour,
     });
+    // Hidden dotfiles are left out by the --show-dotfiles setting, not by a naming rule.
+    const hidden = name[0] === "." && !this.#options.showDotfiles;
+    if (!probe.ok && !hidden && this.#refusalsLogged.first(this.#flavour.join(dirPath, name))) {
+      logger.warn("{name} is left out of the listing of {folder}: {reason}", {
+        name,
+        folder: dirPath,
+        reason: probe.reason,
+      });
+    }
     return probe.ok && this.#allowedRealPath(this.#flavour.join(dirPath, name));
   }
 
@@ -244,10 +269,12 @@ class StaticFiles {
     if (cached !== undefined) return cached;
     if (!this.#allowedRealPath(fsPath)) return null;
 
-    if (info.size > this.#cache.limits.maxFileBytes) return describeFile(fsPath, identity, null);
+    if (info.size > this.#cache.limits.maxFileBytes) {
+      return describeFile(fsPath, identity, null, Date.now());
+    }
     const read = readSmallFile(fsPath);
     if (read === null) return null;
-    const file = describeFile(fsPath, read.identity, read.bytes);
+    const file = describeFile(fsPath, read.identity, read.bytes, read.readAtMs);
     this.#cache.store(fsPath, file, read.readAtMs);
     return file;
   }
@@ -278,7 +305,8 @@ class StaticFiles {
   async #sendStreamed(req: HttpRequest, res: ResponseWriter, file: FileToSend): Promise<void> {
     const handle = await Deno.open(file.path, { read: true });
     try {
-      const opened = describeFile(file.path, identityOf(await handle.stat()), null);
+      const readAtMs = Date.now();
+      const opened = describeFile(file.path, identityOf(await handle.stat()), null, readAtMs);
       await this.#answerWith(req, res, opened, handle);
     } finally {
       handle.close();
@@ -352,7 +380,7 @@ class StaticFiles {
       res.end(file.bytes!.subarray(start, end + 1));
     } else {
       res.setHeader("Content-Length", end - start + 1);
-      return this.#stream(res, handle, { start, end }).then(() => res.end());
+      return this.#stream(res, handle, file.path, { start, end }).then(() => res.end());
     }
   }
 
@@ -376,7 +404,7 @@ class StaticFiles {
       if (handle === null) {
         await res.write(file.bytes!.subarray(part.range.start, part.range.end + 1));
       } else {
-        await this.#stream(res, handle, part.range);
+        await this.#stream(res, handle, file.path, part.range);
       }
     }
     await res.write(framing.tail);
@@ -388,7 +416,12 @@ class StaticFiles {
    * awaited: that is the backpressure, so a slow client holds one chunk, not the file. The
    * caller closes the file on every path, including a client that leaves mid-download.
    */
-  async #stream(res: ResponseWriter, file: Deno.FsFile, { start, end }: ByteRange): Promise<void> {
+  async #stream(
+    res: ResponseWriter,
+    file: Deno.FsFile,
+    fsPath: string,
+    { start, end }: ByteRange,
+  ): Promise<void> {
     const chunk = this.#chunkPool.pop() ?? new Uint8Array(STREAM_CHUNK_BYTES);
     try {
       await file.seek(start, Deno.SeekMode.Start);
@@ -396,9 +429,15 @@ class StaticFiles {
       while (remaining > 0) {
         const view = chunk.subarray(0, Math.min(chunk.length, remaining));
         const read = this.#syncChunkReads ? this.#readChunkSync(file, view) : await file.read(view);
-        // The file shrank while being sent: the promised length cannot be met, and the
-        // connection will close rather than end a short body silently.
-        if (read === null) throw new Error("a file shrank while it was being sent");
+        // The file shrank while being sent (rewritten in place): the promised length cannot
+        // be met, and the connection closes rather than end a short body silently. Not a
+        // bug: one line, no stack.
+        if (read === null) {
+          logger.warn("{path} shrank while it was being sent; the connection was closed", {
+            path: fsPath,
+          });
+          throw new HttpError(503, "a file shrank while it was being sent");
+        }
         await res.write(chunk.subarray(0, read));
         remaining -= read;
       }
@@ -445,8 +484,11 @@ class StaticFiles {
     }
   }
 
-  /** 404, with the root's 404.html as the body when there is one. */
-  #notFound(res: ResponseWriter): void {
+  /**
+   * 404, with the root's 404.html as the body when there is one; else a page with a way
+   * back for a browser (error_page.ts), the short text for other clients.
+   */
+  #notFound(req: HttpRequest, res: ResponseWriter): void {
     const pagePath = this.#notFoundPage;
     let page: FileToSend | null = null;
     try {
@@ -457,7 +499,7 @@ class StaticFiles {
     } catch {
       // No custom page.
     }
-    if (page === null || page.bytes === null) return endWithStatus(res, 404, false);
+    if (page === null || page.bytes === null) return this.#errorPage(req, res, 404);
     res.status = 404;
     res.setHeader("Content-Type", page.contentType);
     res.setHeader("Cache-Control", "no-cache");
@@ -465,10 +507,49 @@ class StaticFiles {
     res.end(page.bytes);
   }
 
-  #answerFsError(error: unknown, res: ResponseWriter): void {
-    if (error instanceof Deno.errors.PermissionDenied) return endWithStatus(res, 403, false);
-    if (isNotFound(error)) return this.#notFound(res);
-    throw error;
+  /** 403: a page with a way back for a browser, the short text for other clients. */
+  #forbidden(req: HttpRequest, res: ResponseWriter): void {
+    this.#errorPage(req, res, 403);
+  }
+
+  #errorPage(req: HttpRequest, res: ResponseWriter, status: PageStatus): void {
+    if (!acceptsHtml(req.headers.get("accept"))) return endWithStatus(res, status, false);
+    res.status = status;
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    res.setHeader("Cache-Control", "no-cache");
+    res.setHeader("Content-Security-Policy", ERROR_PAGE_CSP);
+    this.#commonHeaders(res);
+    res.end(renderErrorPage(status, req.path));
+  }
+
+  /**
+   * Answers a file-system error as a person expects, before any byte of the response went
+   * out: a file that vanished (or never was) is 404, one zhttp may not read 403, and running
+   * out of file descriptors 503 with Retry-After and the connection closed, never a 404 for
+   * a file that exists. The last two are logged in one line, once per path. Anything else
+   * is a bug for the error boundary (500, logged with its stack).
+   */
+  #answerFsError(error: unknown, req: HttpRequest, res: ResponseWriter, fsPath: string): void {
+    const status = res.headersSent ? null : fsErrorStatus(error);
+    if (status === null) throw error;
+    // Whatever the failed answer had set (ETag, Content-Type) is not the error's.
+    res.discardHeaders();
+    if (status === 404) return this.#notFound(req, res);
+    if (this.#fsErrorsLogged.first(`${status} ${fsPath}`)) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (status === 403) {
+        logger.warn("not allowed to read {path} (403): {message}", { path: fsPath, message });
+      } else {
+        logger.warn(
+          "out of file descriptors opening {path} (503): {message}; raise the limit " +
+            "(ulimit -n) or lower --max-connections",
+          { path: fsPath, message },
+        );
+      }
+    }
+    if (status === 403) return this.#forbidden(req, res);
+    res.setHeader("Retry-After", OUT_OF_FILES_RETRY_AFTER_SECONDS);
+    endWithStatus(res, 503, true);
   }
 
   /** A path as compared for hidden files: case-insensitive where the OS is (Windows). */
@@ -487,16 +568,20 @@ function realPathOr(file: string): string {
   }
 }
 
-/** Describes the version `identity` of the file at `fsPath`, with its content or without. */
+/**
+ * Describes the version `identity` of the file at `fsPath`, read (or opened) at `readAtMs`,
+ * with its content or without. Its ETag is strong once its mtime has settled.
+ */
 function describeFile<B extends Uint8Array | null>(
   fsPath: string,
   identity: FileIdentity,
   bytes: B,
+  readAtMs: number,
 ): FileToSend & { bytes: B } {
   return {
     path: fsPath,
     identity,
-    etag: weakEtag({ size: identity.size, mtimeMs: identity.mtimeMs }),
+    etag: fileEtag(identity, { weak: !mtimeSettled(identity, readAtMs) }),
     lastModified: formatHttpDate(identity.mtimeMs),
     lastModifiedMs: identity.mtimeMs,
     contentType: mediaTypeFor(fsPath),
@@ -507,17 +592,14 @@ function describeFile<B extends Uint8Array | null>(
 /**
  * Reads a small file whole, synchronously (bounded by the cache's size limit: one chunk's
  * worth of blocking at most), with the identity of exactly the version read: open, fstat,
- * read, so the content and its ETag always belong together.
+ * read, so the content and its ETag always belong together. Null when what is there now
+ * is not a file or shrank while read; a failure to open (gone, not allowed, out of file
+ * descriptors) is thrown for the caller to answer.
  */
 function readSmallFile(
   fsPath: string,
 ): { bytes: Uint8Array; identity: FileIdentity; readAtMs: number } | null {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(fsPath, { read: true });
-  } catch {
-    return null;
-  }
+  const file = Deno.openSync(fsPath, { read: true });
   try {
     const readAtMs = Date.now();
     const info = file.statSync();
@@ -549,6 +631,19 @@ function redirectToFolder(
   res.setHeader("Location", query === "" ? location : `${location}?${query}`);
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
   res.end("301 Moved Permanently\n");
+}
+
+/**
+ * The status a file-system error means to a client: 404 for a name that is not there
+ * (isNotFound), 403 for one zhttp may not read, 503 when the process or the system is out
+ * of file descriptors (EMFILE, ENFILE); null for anything else.
+ */
+function fsErrorStatus(error: unknown): 403 | 404 | 503 | null {
+  if (isNotFound(error)) return 404;
+  if (error instanceof Deno.errors.PermissionDenied) return 403;
+  const code = (error as { code?: string } | null)?.code;
+  if (code === "EMFILE" || code === "ENFILE") return 503;
+  return null;
 }
 
 function isNotFound(error: unknown): boolean {

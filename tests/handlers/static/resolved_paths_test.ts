@@ -7,10 +7,10 @@ import {
   ResolvedPaths,
 } from "../../../lib/handlers/static/resolved_paths.ts";
 import { joinInsideRoot, resolveUrlPath } from "../../../lib/handlers/static/safe_path.ts";
-import hostilePaths from "../../fixtures/hostile_paths.json" with { type: "json" };
+import { HOSTILE_PATHS } from "../../support/hostile_paths.ts";
 
 const PATHS: readonly string[] = [
-  ...hostilePaths.refused.map((row) => row.path),
+  ...HOSTILE_PATHS,
   "/",
   "/index.html",
   "/docs/",
@@ -26,11 +26,11 @@ for (
   }]
 ) {
   for (const showDotfiles of [false, true]) {
-    Deno.test(`ResolvedPaths answers as resolveUrlPath + joinInsideRoot (${flavour === posix ? "posix" : "win32"}, dotfiles ${showDotfiles ? "shown" : "hidden"}), asked twice`, () => {
+    Deno.test(`ResolvedPaths answers as resolveUrlPath + joinInsideRoot with its flavour's rules (${flavour === posix ? "posix" : "win32"}, dotfiles ${showDotfiles ? "shown" : "hidden"}), asked twice`, () => {
       const paths = new ResolvedPaths(root, flavour, { showDotfiles });
       for (let round = 0; round < 2; round++) {
         for (const path of PATHS) {
-          const expected = resolveUrlPath(path, { showDotfiles });
+          const expected = resolveUrlPath(path, { showDotfiles, flavour });
           const resolved = paths.resolve(path);
           if (expected.ok) {
             assert.deepEqual(resolved, {

@@ -8,66 +8,82 @@ import {
   type PathFlavour,
   resolveUrlPath,
 } from "../../../lib/handlers/static/safe_path.ts";
-import hostilePaths from "../../fixtures/hostile_paths.json" with { type: "json" };
+import { type HostileRow, hostileRows, type NameRules } from "../../support/hostile_paths.ts";
 
-const HIDDEN = { showDotfiles: false };
-const SHOWN = { showDotfiles: true };
-
-/** The roots every allowed path is joined onto, one per flavour. */
-const ROOTS: readonly { flavour: PathFlavour; name: string; root: string }[] = [
-  { flavour: posix, name: "posix", root: "/srv/www" },
-  { flavour: win32, name: "win32", root: "C:\\srv\\www" },
+/** The flavour and a root to join allowed paths onto, for each OS's naming rules. */
+const RULES: readonly { rules: NameRules; flavour: PathFlavour; root: string }[] = [
+  { rules: "posix", flavour: posix, root: "/srv/www" },
+  { rules: "windows", flavour: win32, root: "C:\\srv\\www" },
 ];
-
-interface RefusedRow {
-  path: string;
-  status: number;
-  why: string;
-}
 
 /** Rows built in code because their inputs are too long to read in a data file. */
-const GENERATED_REFUSED: readonly RefusedRow[] = [
-  { path: "/" + "%C3%A9".repeat(128), status: 403, why: "128 × 'é' is 256 UTF-8 bytes" },
-  { path: "/" + "%F0%9F%98%80".repeat(64), status: 403, why: "64 emoji are 256 UTF-8 bytes" },
-  { path: "/ok/" + "b".repeat(MAX_SEGMENT_BYTES + 1) + "/x", status: 403, why: "long middle" },
+const GENERATED_ROWS: readonly HostileRow[] = [
+  { path: "/" + "%C3%A9".repeat(128), status: 404, why: "128 × 'é' is 256 UTF-8 bytes" },
+  { path: "/" + "%F0%9F%98%80".repeat(64), status: 404, why: "64 emoji are 256 UTF-8 bytes" },
+  { path: "/ok/" + "b".repeat(MAX_SEGMENT_BYTES + 1) + "/x", status: 404, why: "long middle" },
 ];
 
-const REFUSED: readonly RefusedRow[] = [...hostilePaths.refused, ...GENERATED_REFUSED];
-
-for (const { path, status, why } of REFUSED) {
-  Deno.test(`resolveUrlPath() refuses ${JSON.stringify(path)} with ${status} (${why})`, () => {
-    const hidden = resolveUrlPath(path, HIDDEN);
-    assert.equal(hidden.ok, false);
-    assert.equal(hidden.ok === false && hidden.status, status);
-    const shown = resolveUrlPath(path, SHOWN);
-    if (status === 404) {
-      // Only dotfiles are 404, and showing dotfiles is exactly what lets them through.
-      assert.equal(shown.ok, true);
-      if (shown.ok) assertJoinsInsideEveryRoot(shown.segments);
-    } else {
-      assert.deepEqual(shown, hidden);
-    }
-  });
+for (const { rules, flavour, root } of RULES) {
+  for (const { path, status, why } of [...hostileRows(rules), ...GENERATED_ROWS]) {
+    const verdict = status === "allowed" ? "allows" : `refuses with ${status}`;
+    Deno.test(`resolveUrlPath() under ${rules} rules ${verdict} ${JSON.stringify(path)} (${why})`, () => {
+      const hidden = resolveUrlPath(path, { showDotfiles: false, flavour });
+      const shown = resolveUrlPath(path, { showDotfiles: true, flavour });
+      if (status === "allowed") {
+        assert.equal(hidden.ok, true, JSON.stringify(hidden));
+        if (hidden.ok) assertJoinsInsideRoot(hidden.segments, flavour, root);
+        assert.deepEqual(shown, hidden);
+        return;
+      }
+      assert.equal(hidden.ok, false);
+      assert.equal(hidden.ok === false && hidden.status, status);
+      if (hidden.ok === false && hidden.reason.startsWith("hidden dotfile")) {
+        // Showing dotfiles is exactly what lets a hidden one through.
+        assert.equal(shown.ok, true);
+        if (shown.ok) assertJoinsInsideRoot(shown.segments, flavour, root);
+      } else {
+        assert.deepEqual(shown, hidden);
+      }
+    });
+  }
 }
 
-Deno.test("resolveUrlPath() fixture covers at least 60 hostile paths", () => {
-  assert.ok(REFUSED.filter((row) => row.status !== 404).length >= 60);
+Deno.test("resolveUrlPath() fixture covers at least 60 paths Windows refuses as hostile", () => {
+  assert.ok(hostileRows("windows").filter((row) => row.status === 403).length >= 60);
 });
 
-const REASONS: readonly { path: string; reason: string }[] = [
-  { path: "/a/../b", reason: 'dot segment: ".."' },
-  { path: "/a%00.html", reason: 'forbidden character: "a\\u0000.html"' },
-  { path: "/%0d%0ax", reason: 'forbidden character: "\\r\\nx"' },
-  { path: "/index.html.", reason: 'trailing dot or space: "index.html."' },
-  { path: "/Con.TXT", reason: 'Windows device name: "Con.TXT"' },
-  { path: "/a/.git/HEAD", reason: 'hidden dotfile: ".git"' },
-  { path: "/%zz", reason: "invalid percent-encoding or UTF-8" },
+Deno.test("resolveUrlPath() uses the rules of the OS it runs on by default", () => {
+  const native = Deno.build.os === "windows" ? win32 : posix;
+  for (const row of hostileRows(Deno.build.os === "windows" ? "windows" : "posix")) {
+    assert.deepEqual(
+      resolveUrlPath(row.path, { showDotfiles: false }),
+      resolveUrlPath(row.path, { showDotfiles: false, flavour: native }),
+      row.path,
+    );
+  }
+});
+
+const REASONS: readonly { path: string; flavour: PathFlavour; reason: string }[] = [
+  { path: "/a/../b", flavour: posix, reason: 'dot segment: ".."' },
+  { path: "/a%00.html", flavour: posix, reason: 'control character: "a\\u0000.html"' },
+  { path: "/%0d%0ax", flavour: win32, reason: 'control character: "\\r\\nx"' },
+  { path: "/a%5cb", flavour: posix, reason: 'backslash: "a\\\\b"' },
+  {
+    path: "/index.html.",
+    flavour: win32,
+    reason: 'trailing dot or space (dropped by Windows): "index.html."',
+  },
+  { path: "/Con.TXT", flavour: win32, reason: 'Windows device name: "Con.TXT"' },
+  { path: "/a%3fb", flavour: win32, reason: 'character Windows forbids in names: "a?b"' },
+  { path: "/C:/x", flavour: win32, reason: 'colon (Windows drive or stream): "C:"' },
+  { path: "/a/.git/HEAD", flavour: posix, reason: 'hidden dotfile: ".git"' },
+  { path: "/%zz", flavour: posix, reason: "invalid percent-encoding or UTF-8" },
 ];
 
-for (const { path, reason } of REASONS) {
+for (const { path, flavour, reason } of REASONS) {
   Deno.test(`resolveUrlPath() logs ${JSON.stringify(path)} as ${reason}`, () => {
     // The reason goes to logs, so the segment in it is escaped: no raw CR or LF gets there.
-    const result = resolveUrlPath(path, HIDDEN);
+    const result = resolveUrlPath(path, { showDotfiles: false, flavour });
     assert.equal(result.ok === false && result.reason, reason);
   });
 }
@@ -132,9 +148,35 @@ for (const { path, segments, trailingSlash, showDotfiles = false } of ALLOWED) {
   const label = path.length > 40 ? `${path.slice(0, 40)}…` : path;
   const name = `resolveUrlPath() allows ${JSON.stringify(label)} as ${segments.length} segments`;
   Deno.test(name, () => {
-    const result = resolveUrlPath(path, { showDotfiles });
-    assert.deepEqual(result, { ok: true, segments, trailingSlash });
-    assertJoinsInsideEveryRoot(segments);
+    for (const { flavour, root } of RULES) {
+      const result = resolveUrlPath(path, { showDotfiles, flavour });
+      assert.deepEqual(result, { ok: true, segments, trailingSlash });
+      assertJoinsInsideRoot(segments, flavour, root);
+    }
+  });
+}
+
+/** Ordinary Linux and macOS names, and how they split: served on POSIX, refused on Windows. */
+const POSIX_ONLY: readonly { path: string; segments: readonly string[] }[] = [
+  { path: "/aux.js", segments: ["aux.js"] },
+  { path: "/aux/con.ts", segments: ["aux", "con.ts"] },
+  { path: "/Meeting%2010:30.txt", segments: ["Meeting 10:30.txt"] },
+  { path: "/logs/2026-01-02T10:30:00.log", segments: ["logs", "2026-01-02T10:30:00.log"] },
+  { path: "/What%3F.txt", segments: ["What?.txt"] },
+  { path: "/say%20%22hi%22%20%3Cnow%3E%7Cmaybe*.txt", segments: ['say "hi" <now>|maybe*.txt'] },
+  { path: "/notes.", segments: ["notes."] },
+  { path: "/trailing%20", segments: ["trailing "] },
+  { path: "/backup~1.txt", segments: ["backup~1.txt"] },
+  { path: "/C:", segments: ["C:"] },
+  { path: "/%EF%BC%A3%EF%BC%AF%EF%BC%AE", segments: ["ＣＯＮ"] },
+];
+
+for (const { path, segments } of POSIX_ONLY) {
+  Deno.test(`resolveUrlPath() allows ${JSON.stringify(path)} under posix rules, not win32`, () => {
+    const result = resolveUrlPath(path, { showDotfiles: false, flavour: posix });
+    assert.deepEqual(result, { ok: true, segments, trailingSlash: false });
+    assertJoinsInsideRoot(segments, posix, "/srv/www");
+    assert.equal(resolveUrlPath(path, { showDotfiles: false, flavour: win32 }).ok, false);
   });
 }
 
@@ -169,11 +211,15 @@ Deno.test("resolveUrlPath() decides arbitrary paths safely under posix and win32
   );
   const rawPath = fc.array(piece, { maxLength: 12 }).map((pieces) => "/" + pieces.join(""));
   fc.assert(
-    fc.property(rawPath, fc.boolean(), (path, showDotfiles) => {
-      const result = resolveUrlPath(path, { showDotfiles });
+    fc.property(rawPath, fc.boolean(), fc.constantFrom(...RULES), (path, showDotfiles, rules) => {
+      const { flavour, root } = rules;
+      const result = resolveUrlPath(path, { showDotfiles, flavour });
       if (!result.ok) return;
-      for (const segment of result.segments) assertNoWin32Alias(segment, showDotfiles);
-      assertJoinsInsideEveryRoot(result.segments);
+      for (const segment of result.segments) {
+        if (flavour === win32) assertNoWin32Alias(segment, showDotfiles);
+        else assertNoPosixAlias(segment, showDotfiles);
+      }
+      assertJoinsInsideRoot(result.segments, flavour, root);
     }),
     { numRuns: 5000 },
   );
@@ -182,8 +228,10 @@ Deno.test("resolveUrlPath() decides arbitrary paths safely under posix and win32
 Deno.test("resolveUrlPath() never throws on arbitrary strings", () => {
   fc.assert(
     fc.property(fc.string({ unit: "binary" }), (path) => {
-      const result = resolveUrlPath("/" + path, HIDDEN);
-      assert.ok(result.ok || [400, 403, 404].includes(result.status));
+      for (const { flavour } of RULES) {
+        const result = resolveUrlPath("/" + path, { showDotfiles: false, flavour });
+        assert.ok(result.ok || [400, 403, 404].includes(result.status));
+      }
     }),
     { numRuns: 2000 },
   );
@@ -196,9 +244,16 @@ Deno.test("joinInsideRoot() joins segments with the flavour's separator", () => 
   assert.equal(joinInsideRoot("C:/srv/www", ["café.txt"], win32), "C:\\srv\\www\\café.txt");
 });
 
-for (const segment of ["", ".", "..", "a/b", "a\\b", "C:", "file::$DATA"]) {
+for (const segment of ["", ".", "..", "a/b", "a\\b", "a\0b"]) {
   Deno.test(`joinInsideRoot() throws on the unsafe segment ${JSON.stringify(segment)}`, () => {
     assert.throws(() => joinInsideRoot("/srv/www", ["ok", segment], posix), TypeError);
+    assert.throws(() => joinInsideRoot("C:\\srv\\www", ["ok", segment], win32), TypeError);
+  });
+}
+
+for (const segment of ["C:", "file::$DATA"]) {
+  Deno.test(`joinInsideRoot() joins ${JSON.stringify(segment)} under posix, throws under win32`, () => {
+    assert.equal(joinInsideRoot("/srv/www", ["ok", segment], posix), `/srv/www/ok/${segment}`);
     assert.throws(() => joinInsideRoot("C:\\srv\\www", ["ok", segment], win32), TypeError);
   });
 }
@@ -262,19 +317,29 @@ for (const { flavour, root, path, inside } of INSIDE_ROOT) {
 }
 
 /**
- * Joins `segments` onto each root and checks, with `isInsideRoot` and independently with
+ * Joins `segments` onto `root` and checks, with `isInsideRoot` and independently with
  * `path.relative`, that the result stays inside it.
  */
-function assertJoinsInsideEveryRoot(segments: readonly string[]): void {
-  for (const { flavour, name, root } of ROOTS) {
-    const joined = joinInsideRoot(root, segments, flavour);
-    const message = `${name}: ${JSON.stringify(segments)} joined as ${joined}`;
-    assert.ok(isInsideRoot(root, joined, flavour), message);
-    const relative = flavour.relative(root, joined);
-    const escapes = relative === ".." || relative.startsWith(`..${flavour.sep}`);
-    assert.ok(!escapes && !flavour.isAbsolute(relative), message);
-    assert.equal(relative.split(flavour.sep).filter((name) => name !== "").length, segments.length);
-  }
+function assertJoinsInsideRoot(
+  segments: readonly string[],
+  flavour: PathFlavour,
+  root: string,
+): void {
+  const joined = joinInsideRoot(root, segments, flavour);
+  const message = `${JSON.stringify(segments)} joined as ${joined}`;
+  assert.ok(isInsideRoot(root, joined, flavour), message);
+  const relative = flavour.relative(root, joined);
+  const escapes = relative === ".." || relative.startsWith(`..${flavour.sep}`);
+  assert.ok(!escapes && !flavour.isAbsolute(relative), message);
+  assert.equal(relative.split(flavour.sep).filter((name) => name !== "").length, segments.length);
+}
+
+/** An oracle written apart from the rules: what could escape or alias on Linux and macOS. */
+function assertNoPosixAlias(segment: string, showDotfiles: boolean): void {
+  assert.ok(segment !== "." && segment !== "..", `${segment} is a dot segment`);
+  assert.doesNotMatch(segment, /[\\/\p{Cc}]/u);
+  assert.doesNotMatch(segment.normalize("NFKC"), /^\.\.?$|[\\/]/);
+  if (!showDotfiles) assert.ok(!segment.startsWith("."), `${segment} is a dotfile`);
 }
 
 /** An oracle written apart from the rules: what Win32 name parsing would do to a segment. */

@@ -2,11 +2,14 @@
  * Path safety end to end: every hostile path of tests/fixtures/hostile_paths.json, sent as a
  * raw request-target to a real server, with secrets placed where a traversal would find
  * them: beside the root, in a sibling folder whose name has the root's as a prefix (to catch
- * string-prefix containment checks), and in dotfiles inside the root.
+ * string-prefix containment checks), and in dotfiles inside the root. The rules are those of
+ * the OS the tests run on; on Linux and macOS, names Windows refuses are ordinary files,
+ * served and listed.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import hostilePaths from "../../fixtures/hostile_paths.json" with { type: "json" };
+import { resolveUrlPath } from "../../../lib/handlers/static/safe_path.ts";
+import { hostileRows } from "../../support/hostile_paths.ts";
 import { StaticSite, writeFiles } from "../../support/static_site.ts";
 
 /** Appears in every file a hostile path could reach, and in no file it may. */
@@ -17,6 +20,8 @@ interface HostileRow {
   status: number;
   why: string;
 }
+
+const NATIVE_RULES = Deno.build.os === "windows" ? "windows" : "posix";
 
 /** Paths written for this layout: `<dir>/secret.txt`, `<dir>/root-secret/`, `<dir>/root/`. */
 const EXTRA_ROWS: readonly HostileRow[] = [
@@ -44,7 +49,19 @@ const EXTRA_ROWS: readonly HostileRow[] = [
   { path: "/sub/link-up/secret.txt", status: 404, why: "symlink to the root's parent folder" },
 ];
 
-const ROWS: readonly HostileRow[] = [...hostilePaths.refused, ...EXTRA_ROWS];
+/** The fixture under this OS's rules; an allowed name that is not in the site is a 404. */
+const FIXTURE_ROWS: readonly HostileRow[] = hostileRows(NATIVE_RULES).map((row) => ({
+  ...row,
+  status: row.status === "allowed" ? 404 : row.status,
+}));
+
+const ROWS: readonly HostileRow[] = [...FIXTURE_ROWS, ...EXTRA_ROWS];
+
+/** Whether `path` is refused only because it names a hidden dotfile. */
+function hiddenDotfile(path: string): boolean {
+  const decision = resolveUrlPath(path, { showDotfiles: false });
+  return !decision.ok && decision.reason.startsWith("hidden dotfile");
+}
 
 /**
  * `<dir>/secret.txt` and `<dir>/root-secret/secret.txt` beside `<dir>/root`, dotfiles with
@@ -96,9 +113,10 @@ Deno.test("createStaticHandler() keeps hostile paths out with showDotfiles: true
   for (const row of ROWS) {
     const what = `${JSON.stringify(row.path)} (${row.why})`;
     const response = await site.fetch(row.path);
-    if (row.status === 404 && !EXTRA_ROWS.includes(row)) {
-      // The fixture's 404 rows are dotfiles: shown now, and holding the marker on purpose.
-      assert.equal(response.status, 200, what);
+    if (!EXTRA_ROWS.includes(row) && hiddenDotfile(row.path)) {
+      // Shown now: the site's dotfiles hold the marker on purpose. Dotfiles the site does
+      // not have are not there.
+      assert.ok(response.status === 200 || response.status === 404, `${what}: ${response.status}`);
       continue;
     }
     assert.ok(response.status >= 400 && response.status < 500, `${what}: ${response.status}`);
@@ -132,5 +150,60 @@ Deno.test("createStaticHandler() still serves the ordinary files beside the host
     const response = await site.fetch(target);
     assert.equal(response.status, 200, target);
     assert.equal(response.text(), body, target);
+  }
+});
+
+/** Ordinary names on Linux and macOS that Windows refuses, with their content. */
+const POSIX_NAMES: Record<string, string> = {
+  "aux.js": "export const aux = 1;",
+  "con.ts": "export const con = 2;",
+  "aux/index.html": "<h1>aux folder</h1>",
+  "Meeting 10:30.txt": "agenda",
+  "build-2026-01-02T10:30:00.log": "built",
+  "What?.txt": "a question",
+  "notes.": "trailing dot",
+  "backup~1.txt": "first backup",
+  'say "hi" <now> | maybe*.txt': "all of Windows' forbidden characters",
+};
+
+Deno.test({
+  name: "createStaticHandler() on Linux and macOS serves and lists names Windows refuses",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using site = await StaticSite.open(POSIX_NAMES);
+    for (const [name, content] of Object.entries(POSIX_NAMES)) {
+      const target = "/" + name.replace("/index.html", "/").split("/").map(encodeURIComponent)
+        .join("/");
+      const response = await site.fetch(target);
+      assert.equal(response.status, 200, target);
+      assert.equal(response.text(), content, target);
+    }
+    // Every link of the listing, decoded: each top-level name must be one of them.
+    const listing = (await site.fetch("/")).text();
+    const links = [...listing.matchAll(/href="([^"]*)"/g)].map(([, href]) =>
+      decodeURIComponent(href.replaceAll("&quot;", '"').replaceAll("&amp;", "&"))
+    );
+    for (const name of new Set(Object.keys(POSIX_NAMES).map((name) => name.split("/")[0]))) {
+      assert.ok(
+        links.includes(name) || links.includes(`${name}/`),
+        `${name} is not listed: ${links}`,
+      );
+    }
+  },
+});
+
+Deno.test("createStaticHandler() answers 404 to a path of ~8,000 octets that names nothing", async () => {
+  await using site = await StaticSite.open({ "index.html": "home" });
+  // One name longer than any file system allows, and many names of ordinary length.
+  for (const target of ["/" + "c".repeat(7900), "/" + ("b".repeat(190) + "/").repeat(41) + "x"]) {
+    const response = await site.fetch(target);
+    assert.equal(response.status, 404, `${target.length} octets`);
+  }
+});
+
+Deno.test("createStaticHandler() answers 404, not 403, for names that cannot exist", async () => {
+  await using site = await StaticSite.open({ "index.html": "home" });
+  for (const target of ["/%00", "/a%00.html", "/%0d%0aSet-Cookie:%20x", "/a%7fb"]) {
+    assert.equal((await site.fetch(target)).status, 404, target);
   }
 });
