@@ -3,12 +3,13 @@
  * back from a LogTape sink), each run on a real parsed request and response writer.
  */
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import { compose, type Handler, type Middleware } from "../../lib/server/handler.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { accessLog, commonLogDate, commonLogLine } from "../../lib/middleware/access_log.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { testExchange } from "../support/exchange.ts";
+import { withLogRecords } from "../support/log_records.ts";
 
 const hello: Handler = (_req, res) => res.end("Hello, World!\n");
 
@@ -104,23 +105,8 @@ Deno.test("errorBoundary(): a synchronous handler stays synchronous", () => {
 });
 
 /** Runs `body` with the access log's records collected instead of printed. */
-async function withAccessLog(
-  body: (records: LogRecord[]) => void | Promise<void>,
-): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { collect: (record) => records.push(record) },
-    loggers: [
-      { category: ["zhttp", "access"], sinks: ["collect"], lowestLevel: "info" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  try {
-    await body(records);
-  } finally {
-    await reset();
-  }
+function withAccessLog(body: (records: LogRecord[]) => void | Promise<void>): Promise<void> {
+  return withLogRecords(["zhttp", "access"], "info", body);
 }
 
 const lineOf = (record: LogRecord) => String(record.properties.line);

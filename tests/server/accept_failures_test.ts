@@ -4,7 +4,7 @@
  * sets SO_LINGER 0, which Deno cannot) must neither delay the next client nor flood the log.
  */
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import {
   AcceptFailures,
   BACKOFF_MAX_MS,
@@ -13,6 +13,7 @@ import {
   LOG_WINDOW_MS,
 } from "../../lib/server/accept_failures.ts";
 import { createApp } from "../../lib/app.ts";
+import { messageText, withLogRecords } from "../support/log_records.ts";
 import { request, startServer } from "../support/raw_http.ts";
 
 function failure(code: string, message: string): Error {
@@ -22,27 +23,8 @@ const EMFILE = failure("EMFILE", "Too many open files (os error 24)");
 const RESET = new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)");
 
 /** Runs `fn` with the server's log lines collected (and LogTape reset after). */
-async function withServerLog(
-  fn: (records: LogRecord[]) => void | Promise<void>,
-): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { collect: (record) => records.push(record) },
-    loggers: [
-      { category: ["zhttp", "server"], sinks: ["collect"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  try {
-    await fn(records);
-  } finally {
-    await reset();
-  }
-}
-
-function text(record: LogRecord): string {
-  return record.message.map(String).join("");
+function withServerLog(fn: (records: LogRecord[]) => void | Promise<void>): Promise<void> {
+  return withLogRecords(["zhttp", "server"], "debug", fn);
 }
 
 Deno.test("isDescriptorExhaustion() knows EMFILE and ENFILE only", () => {
@@ -86,11 +68,11 @@ Deno.test("AcceptFailures: one line per window, with the count, never a stack", 
     for (let i = 0; i < 233; i++) failures.record(EMFILE);
     assert.equal(records.length, 1);
     assert.equal(records[0].level, "warning");
-    assert.equal(text(records[0]), "accept failed: Too many open files (os error 24)");
+    assert.equal(messageText(records[0]), "accept failed: Too many open files (os error 24)");
     // The next window opens with the last one's count, then its own first failure.
     now += LOG_WINDOW_MS;
     failures.record(EMFILE);
-    assert.deepEqual(records.slice(1).map(text), [
+    assert.deepEqual(records.slice(1).map(messageText), [
       `accept failed 232 times in the last ${LOG_WINDOW_MS / 1000} s: ` +
       "Too many open files (os error 24)",
       "accept failed: Too many open files (os error 24)",
@@ -109,7 +91,7 @@ Deno.test("AcceptFailures: the rest of a window is summed up in one line when it
     const failures = new AcceptFailures();
     for (let i = 0; i < 5; i++) failures.record(EMFILE);
     await new Promise((resolve) => setTimeout(resolve, LOG_WINDOW_MS + 100));
-    assert.deepEqual(records.map(text), [
+    assert.deepEqual(records.map(messageText), [
       "accept failed: Too many open files (os error 24)",
       `accept failed 4 times in the last ${
         LOG_WINDOW_MS / 1000
@@ -140,7 +122,9 @@ for _ in range(${resets}):
       const response = await request(server.addr.port, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
       assert.equal(response.status, 200);
       // However many of the resets accept() saw, at most one line a window says so.
-      const acceptLines = records.filter((record) => text(record).startsWith("accept failed"));
+      const acceptLines = records.filter((record) =>
+        messageText(record).startsWith("accept failed")
+      );
       assert.ok(acceptLines.length <= 1, `${acceptLines.length} lines`);
     });
   },
