@@ -104,13 +104,33 @@ export class Chromium implements AsyncDisposable {
     });
   }
 
+  /**
+   * Closes the browser as a person would (its helper processes go with it, and stop writing
+   * to the profile), killing it only if it does not go; then removes the profile.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     const closed = new Promise((resolve) => this.#socket.onclose = resolve);
+    this.send("Browser.close").catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      this.#child.status.then(() => true),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 10_000)),
+    ]);
+    clearTimeout(timer);
+    if (!exited) this.#child.kill("SIGKILL");
+    await this.#child.status;
     this.#socket.close();
     await closed;
-    this.#child.kill("SIGKILL");
-    await this.#child.status;
-    await Deno.remove(this.#profile, { recursive: true });
+    for (let attempt = 0;; attempt++) {
+      try {
+        await Deno.remove(this.#profile, { recursive: true });
+        return;
+      } catch (error) {
+        // A helper process may still be flushing a file into the profile for a moment.
+        if (attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 }
 
