@@ -15,8 +15,10 @@ import {
   fileTagsOf,
   injectedTag,
   LIVE_TAG_SUFFIX,
+  liveReload,
   mayNamePage,
 } from "../../lib/middleware/live_reload.ts";
+import { compose, type Handler } from "../../lib/server/handler.ts";
 import { startServer, type TestServer } from "../support/raw_http.ts";
 import { EventStreamClient } from "../support/event_stream.ts";
 import { rawRequest, type TempFolder, tempFolder } from "../support/static_site.ts";
@@ -324,3 +326,47 @@ Deno.test("injectedTag() puts the suffix inside the quotes, keeping weakness", (
   assert.equal(injectedTag('W/"1a-2b"'), `W/"1a-2b${LIVE_TAG_SUFFIX}"`);
   assert.equal(injectedTag('"abc"'), `"abc${LIVE_TAG_SUFFIX}"`);
 });
+
+/** A server whose only handler is `handler`, behind the live-reload middleware. */
+function liveServer(handler: Handler, events: LiveEvents) {
+  return startServer({ handler: compose(handler, liveReload(events)) });
+}
+
+Deno.test("liveReload() injects into a page written in pieces, </body> split between two", async () => {
+  const events = new LiveEvents();
+  await using server = liveServer(async (_req, res) => {
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    await res.write("<html><body>streamed</bo");
+    await res.write("dy></html>");
+    res.end();
+  }, events);
+  const response = await fetchFrom(server, "/page", {}, "GET");
+  assert.equal(response.header("transfer-encoding"), "chunked");
+  assert.equal(response.text(), `<html><body>streamed${SCRIPT_TAG}</body></html>`);
+  events.close();
+});
+
+const untouchedCases: [string, Record<string, string>, number][] = [
+  ["an encoded page", { "Content-Type": "text/html", "Content-Encoding": "gzip" }, 200],
+  ["a range of a page", { "Content-Type": "text/html", "Content-Range": "bytes 0-3/9" }, 206],
+  ["a redirect", { "Content-Type": "text/html", Location: "/x/" }, 301],
+  ["a UTF-16 page", { "Content-Type": "text/html; charset=UTF-16" }, 200],
+  ["XHTML", { "Content-Type": "application/xhtml+xml" }, 200],
+  ["no type", {}, 200],
+];
+
+for (const [name, headers, status] of untouchedCases) {
+  Deno.test(`liveReload() leaves ${name} untouched`, async () => {
+    const events = new LiveEvents();
+    const body = "<body></body>";
+    await using server = liveServer((_req, res) => {
+      res.status = status;
+      for (const [field, value] of Object.entries(headers)) res.setHeader(field, value);
+      res.end(body);
+    }, events);
+    const response = await fetchFrom(server, "/page", {}, "GET");
+    assert.equal(response.status, status);
+    assert.equal(response.text(), body);
+    events.close();
+  });
+}
