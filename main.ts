@@ -7,6 +7,8 @@ import { createApp } from "./lib/app.ts";
 import { formatBanner } from "./lib/cli/banner.ts";
 import { ConfigError } from "./lib/cli/config.ts";
 import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
+import { withSpaFallback } from "./lib/handlers/static/spa_fallback.ts";
+import { LiveReload } from "./lib/live/live_reload.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
 import { Server, type ShutdownReport } from "./lib/server/server.ts";
@@ -26,6 +28,7 @@ import { VERSION } from "./lib/cli/version.ts";
 export async function main(args: readonly string[]): Promise<number> {
   let running: { server: Server; busyPort?: number };
   let plan;
+  let live: LiveReload | null = null;
   try {
     plan = planStartup(args, machineFacts());
     if (plan.action === "help") {
@@ -38,9 +41,13 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     const { config, hiddenFiles } = plan;
     await configureLogging({ quiet: config.quiet });
+    const files = createStaticHandler({ ...config, hiddenFiles });
+    live = config.live ? startLiveReload(config.root, hiddenFiles) : null;
     const handler = createApp({
       accessLog: config.quiet ? null : config.logFormat,
-      fallback: createStaticHandler({ ...config, hiddenFiles }),
+      fallback: config.spa ? withSpaFallback(files, config) : files,
+      live: live?.events,
+      headers: config.headers,
     });
     running = listenWithFallback(config, (port) =>
       new Server({
@@ -52,6 +59,7 @@ export async function main(args: readonly string[]): Promise<number> {
         drainMs: config.drainMs,
       }));
   } catch (error) {
+    await live?.close();
     if (!(error instanceof ConfigError)) throw error;
     console.error(`zhttp: ${error.message}`);
     await waitBeforeClosing(args);
@@ -72,6 +80,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (config.open) openBrowser(`http://localhost:${server.addr.port}/`);
 
   let stopping: Promise<ShutdownReport> | null = null;
+  let stoppingLive: Promise<void> | undefined;
   const removeListeners = onStopSignals(
     {
       os: Deno.build.os,
@@ -80,10 +89,12 @@ export async function main(args: readonly string[]): Promise<number> {
       removeSignalListener: Deno.removeSignalListener,
     },
     () => {
-      const inFlight = server.requestsInFlight;
+      // Live-reload streams are no downloads to wait for: they end now, before the drain.
+      const inFlight = server.requestsInFlight - (live?.events.clientCount ?? 0);
       console.log(
         `stopping: ${plural(inFlight, "request")} in flight… (Ctrl+C again to quit at once)`,
       );
+      stoppingLive = live?.close();
       stopping = server.shutdown();
     },
     () => {
@@ -92,6 +103,7 @@ export async function main(args: readonly string[]): Promise<number> {
     },
   );
   await server.finished;
+  await stoppingLive;
   if (stopping !== null) {
     const { forced } = await stopping;
     console.log(forced === 0 ? "stopped" : `stopped (${plural(forced, "request")} cut off)`);
@@ -100,6 +112,15 @@ export async function main(args: readonly string[]): Promise<number> {
   // Removed last: a Ctrl+C while the log drains still means "quit now", not a default kill.
   removeListeners();
   return 0;
+}
+
+/** Starts watching `root` for --live; a folder that cannot be watched is a startup mistake. */
+function startLiveReload(root: string, hiddenFiles: readonly string[]): LiveReload {
+  try {
+    return new LiveReload({ root, hiddenFiles });
+  } catch (error) {
+    throw new ConfigError(`cannot watch ${root} for --live: ${(error as Error).message}.`);
+  }
 }
 
 /** The real machine, as planStartup sees it. */

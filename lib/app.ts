@@ -8,6 +8,9 @@ import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
+import { liveReload } from "./middleware/live_reload.ts";
+import type { LiveEvents } from "./live/event_stream.ts";
+import { type HeaderRule, responseHeaders } from "./middleware/response_headers.ts";
 import { Router } from "./router.ts";
 
 export interface AppOptions {
@@ -15,9 +18,18 @@ export interface AppOptions {
   fallback?: Handler;
   /** Access log format; null turns the access log off. */
   accessLog?: AccessLogFormat | null;
+  /** --live: the event streams to serve, and pages get the live-reload script. */
+  live?: LiveEvents;
+  /** Extra response headers (--header, zhttp.json `headers`). */
+  headers?: readonly HeaderRule[];
 }
 
-/** Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware. */
+/**
+ * Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware.
+ * The order, outermost first: access log, response headers, error boundary, then the
+ * response-changing middleware with live reload innermost (compression goes outside it:
+ * a page gets its script first, and is compressed after).
+ */
 export function createApp(options: AppOptions = {}): Handler {
   const router = new Router()
     .get("/hello", hello)
@@ -26,6 +38,15 @@ export function createApp(options: AppOptions = {}): Handler {
   // Without a fallback the router answers unknown paths with 404 itself.
   if (options.fallback !== undefined) router.fallback(options.fallback);
   const middleware = [errorBoundary()];
+  // Outside the error boundary, so that error answers get the user's headers too; globs
+  // match in any case where file names do, or a path spelt otherwise would escape its rule.
+  if (options.headers !== undefined && options.headers.length > 0) {
+    const caseInsensitive = Deno.build.os === "windows" || Deno.build.os === "darwin";
+    middleware.unshift(responseHeaders(options.headers, { caseInsensitive }));
+  }
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
+  // Live reload is the innermost: what wraps responses outside it (compression) must see
+  // the page with its script, so it is injected first and compressed after.
+  if (options.live !== undefined) middleware.push(liveReload(options.live));
   return compose(router.handler(), ...middleware);
 }

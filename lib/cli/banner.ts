@@ -1,5 +1,6 @@
 /** The startup banner: what is served, where, with which limits, and how to stop. */
 import type { Config } from "./config.ts";
+import { qrCodeText } from "./qr_code.ts";
 
 export interface BannerFacts {
   version: string;
@@ -30,6 +31,8 @@ export function formatBanner(facts: BannerFacts): string {
       lines.push(`Network  http://${hostForUrl(address)}:${port}/`);
     }
   }
+  if (config.qr) lines.push(...qrLines(wildcard ? facts.lanAddresses[0] : config.host, port));
+  if (config.live) lines.push("Live     open pages reload when a file in the folder changes");
   const t = config.timeouts;
   lines.push(
     `Limits   ${config.maxConnections} connections, request bodies up to ${
@@ -42,6 +45,13 @@ export function formatBanner(facts: BannerFacts): string {
     "Press Ctrl+C to stop",
   );
   return lines.join("\n");
+}
+
+/** The QR code of the network address phones can open, or why there is none. */
+function qrLines(address: string | undefined, port: number): string[] {
+  if (address === undefined) return ["No network address found for the QR code."];
+  const url = `http://${hostForUrl(address)}:${port}/`;
+  return [`Scan to open ${url} on a phone:`, qrCodeText(url)];
 }
 
 function isLoopback(host: string): boolean {

@@ -12,6 +12,8 @@ import {
   DEFAULT_TIMEOUTS,
 } from "../server/server.ts";
 import type { AccessLogFormat } from "../middleware/access_log.ts";
+import type { HeaderRule } from "../middleware/response_headers.ts";
+import { parseHeaderFlag, parseHeadersSetting } from "./header_settings.ts";
 
 export const DEFAULT_PORT = 8080;
 /** Both loopbacks, 127.0.0.1 and ::1: this computer only (see bind.ts). */
@@ -42,6 +44,14 @@ export interface Config {
   logFormat: AccessLogFormat;
   quiet: boolean;
   open: boolean;
+  /** Reload open pages when files in the folder change. */
+  live: boolean;
+  /** Answer routes of a single-page app with the root index.html. */
+  spa: boolean;
+  /** Extra response headers: zhttp.json's, then the flags'. */
+  headers: readonly HeaderRule[];
+  /** Show the LAN address as a QR code in the banner. */
+  qr: boolean;
 }
 
 /** A startup mistake (bad flag, bad config file): one sentence, exit code 2. */
@@ -82,6 +92,10 @@ const FLAG_OPTIONS = {
   "log-format": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   open: { type: "boolean" },
+  live: { type: "boolean" },
+  spa: { type: "boolean" },
+  header: { type: "string", multiple: true },
+  qr: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -163,6 +177,12 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   if (values.quiet) settings.quiet = true;
   if (values.open) settings.open = true;
+  if (values.live) settings.live = true;
+  if (values.spa) settings.spa = true;
+  if (values.header !== undefined) {
+    settings.headers = values.header.map((text) => parseHeaderFlag(text, flag("header")));
+  }
+  if (values.qr) settings.qr = true;
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -233,6 +253,18 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "open":
         settings.open = expectBoolean(value, where);
         break;
+      case "live":
+        settings.live = expectBoolean(value, where);
+        break;
+      case "spa":
+        settings.spa = expectBoolean(value, where);
+        break;
+      case "headers":
+        settings.headers = parseHeadersSetting(value, where);
+        break;
+      case "qr":
+        settings.qr = expectBoolean(value, where);
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -251,9 +283,16 @@ export function resolveConfig(
   const flags = sources.flags;
   const pick = <K extends keyof Settings>(key: K, fallback: NonNullable<Settings[K]>) =>
     (flags[key] ?? file[key] ?? fallback) as NonNullable<Settings[K]>;
+  const host = pick("host", DEFAULT_HOST);
+  const qr = pick("qr", false);
+  if (qr && isLoopbackHost(host)) {
+    throw new ConfigError(
+      "--qr shows the address phones can open, so it needs --lan (or --host with a LAN address).",
+    );
+  }
   return {
     root: sources.root,
-    host: pick("host", DEFAULT_HOST),
+    host,
     port: pick("port", DEFAULT_PORT),
     portChosen: flags.port !== undefined || file.port !== undefined,
     maxConnections: pick("maxConnections", DEFAULT_MAX_CONNECTIONS),
@@ -268,7 +307,17 @@ export function resolveConfig(
     logFormat: pick("logFormat", "pretty"),
     quiet: pick("quiet", false),
     open: pick("open", false),
+    live: pick("live", false),
+    spa: pick("spa", false),
+    // Both lists count: the file's fields for everyone, then the flags' (the last set wins).
+    headers: [...file.headers ?? [], ...flags.headers ?? []],
+    qr,
   };
+}
+
+/** Whether `host` reaches only this computer. */
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 // ── Value parsers: each returns the value or throws one ConfigError sentence ─────────────

@@ -16,6 +16,7 @@ Network
   -p, --port <port>        Port (default ${DEFAULT_PORT}; if busy, the next free one of the ten after it.
                            A port you choose is never swapped: zhttp stops instead)
   --max-connections <n>    Connections served at once (default 1024)
+  --qr                     With --lan, show the first network address as a QR code, for phones
 
 Timeouts (10s, 500ms, 2m)
   --head-timeout <time>    To receive a request's head (default 10s), else 408
@@ -32,6 +33,17 @@ Files
                            revalidate, so a saved file shows on the next reload)
   --cors                   Allow any web page to fetch files (Access-Control-Allow-Origin: *)
   --max-body-size <size>   Largest request body accepted (default 100MiB), else 413
+  --header "Name: value"   Send this header with every response, in place of zhttp's own
+                           (repeatable; Content-Length, Transfer-Encoding, Connection and the
+                           like are refused). Per path in zhttp.json: "headers":
+                           {"/assets/**": {"Cache-Control": "max-age=31536000, immutable"}}
+
+Development
+  --live                   Reload open pages when a file in the folder changes; a changed
+                           stylesheet is swapped in place, without a reload
+  --spa                    Single-page app: a GET for a path that does not exist, has no file
+                           extension and asks for text/html gets the root index.html with 200
+                           (files, folders, missing assets like /app.js: as without --spa)
 
 Output
   --log-format <format>    Access log as "pretty" (default) or "common" (Common Log Format)
@@ -46,6 +58,6 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open. Flags win over the file.
+  quiet open live spa headers qr. Flags win over the file; headers from both are sent.
 
 Stop with Ctrl+C: downloads in progress finish first; press it again to quit at once.`;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type BannerFacts, formatBanner, formatBytes, formatMs } from "../../lib/cli/banner.ts";
 import { type Config, resolveConfig, type Settings } from "../../lib/cli/config.ts";
+import { qrCodeText } from "../../lib/cli/qr_code.ts";
 
 function config(settings: Settings = {}): Config {
   return resolveConfig({ flags: settings, root: "/home/ann/site" });
@@ -183,3 +184,36 @@ for (const { bytes, text } of byteCases) {
     assert.equal(formatBytes(bytes), text);
   });
 }
+
+Deno.test("formatBanner() with --qr shows the first network address as a QR code", () => {
+  const text = banner({
+    settings: { host: "0.0.0.0", qr: true },
+    lanAddresses: ["192.168.1.23", "fd00::5"],
+  });
+  const lines = text.split("\n");
+  const caption = lines.indexOf("Scan to open http://192.168.1.23:8080/ on a phone:");
+  assert.ok(caption > lines.indexOf("Network  http://[fd00::5]:8080/"), text);
+  assert.equal(
+    lines.slice(caption + 1).join("\n").startsWith(qrCodeText("http://192.168.1.23:8080/")),
+    true,
+  );
+});
+
+Deno.test("formatBanner() with --qr on one LAN address shows that one", () => {
+  const text = banner({ settings: { host: "192.168.1.50", qr: true } });
+  assert.ok(text.includes("Scan to open http://192.168.1.50:8080/ on a phone:"), text);
+});
+
+Deno.test("formatBanner() with --qr and no network address says so in one line", () => {
+  const text = banner({ settings: { host: "0.0.0.0", qr: true }, lanAddresses: [] });
+  assert.ok(text.includes("\nNo network address found for the QR code.\n"), text);
+});
+
+Deno.test("formatBanner() with --live says that pages reload", () => {
+  assert.ok(
+    banner({ settings: { live: true } }).includes(
+      "\nLive     open pages reload when a file in the folder changes\n",
+    ),
+  );
+  assert.ok(!banner().includes("Live "));
+});

@@ -133,6 +133,24 @@ const mistakeCases: { name: string; args: string[]; line: string | RegExp }[] = 
     args: ["static", "--port", "0", "--host", "nosuchhost.invalid"],
     line: /^zhttp: .*nosuchhost\.invalid/,
   },
+  {
+    name: "a header that would break framing",
+    args: ["static", "--header", "Content-Length: 5"],
+    line:
+      "zhttp: --header: zhttp writes Content-Length itself, so that every response stays correctly framed.",
+  },
+  {
+    name: "a header name that is no token",
+    args: ["static", "--header", "Bad Name: 1"],
+    line:
+      'zhttp: --header: "Bad Name" is not a header name (letters, digits and !#$%&\'*+-.^_`|~ only).',
+  },
+  {
+    name: "--qr without --lan",
+    args: ["static", "--qr"],
+    line:
+      "zhttp: --qr shows the address phones can open, so it needs --lan (or --host with a LAN address).",
+  },
 ];
 
 for (const { name, args, line } of mistakeCases) {

@@ -66,6 +66,22 @@ const flagCases: { args: string[]; settings: Settings; rootArgument?: string }[]
   { args: ["--quiet"], settings: { quiet: true } },
   { args: ["-q"], settings: { quiet: true } },
   { args: ["--open"], settings: { open: true } },
+  { args: ["--live"], settings: { live: true } },
+  { args: ["--spa"], settings: { spa: true } },
+  { args: ["--qr"], settings: { qr: true } },
+  {
+    args: ["--header", "X-Frame-Options: DENY"],
+    settings: { headers: [{ glob: null, name: "X-Frame-Options", value: "DENY" }] },
+  },
+  {
+    args: ["--header=Cache-Control:no-store", "--header", "X-A:  a: b  "],
+    settings: {
+      headers: [
+        { glob: null, name: "Cache-Control", value: "no-store" },
+        { glob: null, name: "X-A", value: "a: b" },
+      ],
+    },
+  },
   {
     args: ["site", "--lan", "-p", "8000", "--cors", "-q"],
     settings: { host: "0.0.0.0", port: 8000, cors: true, quiet: true },
@@ -180,6 +196,48 @@ const flagErrorCases: { args: string[]; message: string }[] = [
     args: ["--cache-control", " "],
     message: '--cache-control must be a Cache-Control value like "no-cache" or "max-age=3600".',
   },
+  { args: ["--header"], message: "--header needs a value; see zhttp --help." },
+  {
+    args: ["--header", "X-Frame-Options DENY"],
+    message: '--header must look like "Name: value", not "X-Frame-Options DENY".',
+  },
+  {
+    args: ["--header", "X Frame: DENY"],
+    message:
+      '--header: "X Frame" is not a header name (letters, digits and !#$%&\'*+-.^_`|~ only).',
+  },
+  {
+    args: ["--header", ": DENY"],
+    message: '--header: "" is not a header name (letters, digits and !#$%&\'*+-.^_`|~ only).',
+  },
+  {
+    args: ["--header", "X-Empty:   "],
+    message: "--header: X-Empty needs a value.",
+  },
+  {
+    args: ["--header", "X-Split: a\r\nSet-Cookie: b"],
+    message: "--header: the value of X-Split must be printable ASCII.",
+  },
+  {
+    args: ["--header", "X-Name: café"],
+    message: "--header: the value of X-Name must be printable ASCII.",
+  },
+  ...[
+    "Content-Length",
+    "transfer-encoding",
+    "Connection",
+    "Keep-Alive",
+    "Upgrade",
+    "TE",
+    "Trailer",
+    "Proxy-Connection",
+    "Date",
+    "Server",
+  ].map((name) => ({
+    args: ["--header", `${name}: 1`],
+    message:
+      `--header: zhttp writes ${name} itself, so that every response stays correctly framed.`,
+  })),
 ];
 
 for (const { args, message } of flagErrorCases) {
@@ -306,6 +364,21 @@ const fileCases: { text: string; settings: Settings }[] = [
   { text: '{"logFormat": "common"}', settings: { logFormat: "common" } },
   { text: '{"quiet": true}', settings: { quiet: true } },
   { text: '{"open": true}', settings: { open: true } },
+  { text: '{"live": true}', settings: { live: true } },
+  { text: '{"spa": true}', settings: { spa: true } },
+  { text: '{"qr": true}', settings: { qr: true } },
+  { text: '{"headers": {}}', settings: { headers: [] } },
+  {
+    text: '{"headers": {"X-Frame-Options": "DENY", "/assets/**": {"Cache-Control": ' +
+      '"max-age=31536000, immutable", "X-Asset": " yes "}}}',
+    settings: {
+      headers: [
+        { glob: null, name: "X-Frame-Options", value: "DENY" },
+        { glob: "/assets/**", name: "Cache-Control", value: "max-age=31536000, immutable" },
+        { glob: "/assets/**", name: "X-Asset", value: "yes" },
+      ],
+    },
+  },
   {
     text:
       '{\n  "port": 9000,\n  "cors": true,\n  "headTimeout": "20s",\n  "idleTimeout": 3000\n}\n',
@@ -428,7 +501,43 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
   { key: "cors", value: 1, expected: "must be true or false." },
   { key: "cacheControl", value: 3600, expected: "must be a string." },
   { key: "logFormat", value: ["common"], expected: "must be a string." },
+  ...["live", "spa", "qr"].map((key) => ({ key, value: 1, expected: "must be true or false." })),
+  {
+    key: "headers",
+    value: ["X-A: b"],
+    expected: 'must be an object of header fields, like {"X-Frame-Options": "DENY"}.',
+  },
 ];
+
+const headerFileErrorCases: { headers: unknown; message: string }[] = [
+  { headers: { "X-A": 5 }, message: "the value of X-A must be a string." },
+  {
+    headers: { "/a/**": "no-store" },
+    message: '"/a/**" in "headers" in FILE must hold header fields, like ' +
+      '{"Cache-Control": "no-store"}.',
+  },
+  { headers: { "/a/**": { "X-B": ["1"] } }, message: "the value of X-B must be a string." },
+  {
+    headers: { "/a/**": { "Content-Length": "1" } },
+    message: "zhttp writes Content-Length itself, so that every response stays correctly framed.",
+  },
+  {
+    headers: { "X(Y)": "1" },
+    message: '"X(Y)" is not a header name (letters, digits and !#$%&\'*+-.^_`|~ only).',
+  },
+  { headers: { "X-A": "line\nbreak" }, message: "the value of X-A must be printable ASCII." },
+];
+
+for (const { headers, message } of headerFileErrorCases) {
+  Deno.test(`parseConfigFile() refuses "headers": ${JSON.stringify(headers)}`, () => {
+    const text = JSON.stringify({ headers });
+    const where = `"headers" in ${FILE}`;
+    const expected = message.startsWith('"/')
+      ? message.replace("FILE", FILE)
+      : `${where}: ${message}`;
+    assert.equal(configErrorOf(() => parseConfigFile(text, FILE)), expected);
+  });
+}
 
 for (const { key, value, expected } of wrongTypeCases) {
   Deno.test(`parseConfigFile() refuses ${key}: ${JSON.stringify(value)}`, () => {
@@ -459,6 +568,10 @@ const DEFAULTS: Config = {
   logFormat: "pretty",
   quiet: false,
   open: false,
+  live: false,
+  spa: false,
+  headers: [],
+  qr: false,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
@@ -514,9 +627,38 @@ const layerCases: { name: string; file?: Settings; flags: Settings; changes: Par
   },
 ];
 
+layerCases.push(
+  {
+    name: "takes live, spa and qr from the file or the flags",
+    file: { live: true, host: "0.0.0.0" },
+    flags: { spa: true, qr: true },
+    changes: { live: true, spa: true, qr: true, host: "0.0.0.0" },
+  },
+  {
+    name: "sends the file's headers and then the flags'",
+    file: { headers: [{ glob: "/a/*", name: "X-A", value: "file" }] },
+    flags: { headers: [{ glob: null, name: "X-A", value: "flag" }] },
+    changes: {
+      headers: [
+        { glob: "/a/*", name: "X-A", value: "file" },
+        { glob: null, name: "X-A", value: "flag" },
+      ],
+    },
+  },
+);
+
 for (const { name, file, flags, changes } of layerCases) {
   Deno.test(`resolveConfig() ${name}`, () => {
     assert.deepEqual(resolveConfig({ file, flags, root: "/srv" }), { ...DEFAULTS, ...changes });
+  });
+}
+
+for (const host of [DEFAULT_HOST, "127.0.0.1", "::1"]) {
+  Deno.test(`resolveConfig() refuses --qr on ${host}, which no phone reaches`, () => {
+    assert.equal(
+      configErrorOf(() => resolveConfig({ flags: { qr: true, host }, root: "/srv" })),
+      "--qr shows the address phones can open, so it needs --lan (or --host with a LAN address).",
+    );
   });
 }
 

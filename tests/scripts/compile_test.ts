@@ -155,31 +155,34 @@ Deno.test("compile: the Windows binary has exactly the Windows permissions, a co
       },
     );
 
-    await t.step("embeds @logtape/logtape and mime, whole, and no test-only package", async () => {
-      assert.deepEqual(
-        graph.npmPackages.map((pkg) => pkg.name).sort(),
-        ["@logtape/logtape", "mime"],
-      );
-      assert.deepEqual(
-        [...binary.npmPackages].sort(),
-        graph.npmPackages.map((pkg) => `${pkg.name}@${pkg.version}`).sort(),
-      );
-      const packageDirs = graph.npmPackages.map((pkg) =>
-        `${NPM_ROOT_IN_BINARY}/${pkg.name}/${pkg.version}/`
-      );
-      for (const path of binary.files.keys()) {
-        if (!path.startsWith(NPM_ROOT_IN_BINARY)) continue;
-        assert.ok(packageDirs.some((dir) => path.startsWith(dir)), `${path} is not needed`);
-      }
-      for (const pkg of graph.npmPackages) {
-        const inBinary = `${NPM_ROOT_IN_BINARY}/${pkg.name}/${pkg.version}`;
-        for await (const path of filesUnder(pkg.localPath)) {
-          const embedded = binary.files.get(`${inBinary}/${relative(pkg.localPath, path)}`);
-          assert.ok(embedded !== undefined, `${inBinary}: ${path} is not embedded`);
-          assert.deepEqual(embedded, await Deno.readFile(path), path);
+    await t.step(
+      "embeds @logtape/logtape, mime and qr, whole, and no test-only package",
+      async () => {
+        assert.deepEqual(
+          graph.npmPackages.map((pkg) => pkg.name).sort(),
+          ["@logtape/logtape", "mime", "qr"],
+        );
+        assert.deepEqual(
+          [...binary.npmPackages].sort(),
+          graph.npmPackages.map((pkg) => `${pkg.name}@${pkg.version}`).sort(),
+        );
+        const packageDirs = graph.npmPackages.map((pkg) =>
+          `${NPM_ROOT_IN_BINARY}/${pkg.name}/${pkg.version}/`
+        );
+        for (const path of binary.files.keys()) {
+          if (!path.startsWith(NPM_ROOT_IN_BINARY)) continue;
+          assert.ok(packageDirs.some((dir) => path.startsWith(dir)), `${path} is not needed`);
         }
-      }
-    });
+        for (const pkg of graph.npmPackages) {
+          const inBinary = `${NPM_ROOT_IN_BINARY}/${pkg.name}/${pkg.version}`;
+          for await (const path of filesUnder(pkg.localPath)) {
+            const embedded = binary.files.get(`${inBinary}/${relative(pkg.localPath, path)}`);
+            assert.ok(embedded !== undefined, `${inBinary}: ${path} is not embedded`);
+            assert.deepEqual(embedded, await Deno.readFile(path), path);
+          }
+        }
+      },
+    );
 
     await t.step("the printout gives the path, size and SHA-256, and says STAND-IN", async () => {
       const sha256 = Array.from(

@@ -4,8 +4,20 @@
  * that keep Chromium off the network and away from everything but the page asked for.
  */
 
+/** Where Debian's chromium package puts the browser; null when it is not installed. */
+export const CHROMIUM: string | null = (() => {
+  for (const candidate of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) {
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch {
+      // Not there.
+    }
+  }
+  return null;
+})();
+
 /** The flags every run gets: headless, no sandbox (tests run as root), no background traffic. */
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
