@@ -29,7 +29,8 @@ const REQUEST = new TextEncoder().encode("GET /huge.bin HTTP/1.1\r\nHost: 127.0.
 Deno.test("main.ts on Windows finishes a download in flight on Ctrl+C, then exits 0", async () => {
   await using site = await createFixtureSite();
   const expectedSha256 = await addHugeFile(site);
-  await using zhttp = await startZhttpOnWindows(site);
+  // A drain deadline well beyond the slow download, even on a loaded machine under Wine.
+  await using zhttp = await startZhttpOnWindows(site, ["--drain-timeout", "60s"]);
   using connection = await Deno.connect({ hostname: "127.0.0.1", port: zhttp.port });
   await connection.write(REQUEST);
   const download = new SlowDownload(connection);
