@@ -6,6 +6,8 @@
 import { createApp } from "./lib/app.ts";
 import { formatBanner } from "./lib/cli/banner.ts";
 import { ConfigError } from "./lib/cli/config.ts";
+import { createAuth } from "./lib/cli/auth_setup.ts";
+import { runHashPassword } from "./lib/cli/hash_password.ts";
 import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
@@ -36,11 +38,15 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(`zhttp ${VERSION}`);
       return 0;
     }
+    if (plan.action === "hash-password") {
+      return await runHashPassword({ stdin: Deno.stdin, stdout: Deno.stdout, stderr: Deno.stderr });
+    }
     const { config, hiddenFiles } = plan;
     await configureLogging({ quiet: config.quiet });
     const handler = createApp({
       accessLog: config.quiet ? null : config.logFormat,
       fallback: createStaticHandler({ ...config, hiddenFiles }),
+      auth: config.auth === null ? undefined : createAuth(config.auth, config),
     });
     running = listenWithFallback(config, (port) =>
       new Server({

@@ -3,7 +3,7 @@
  * Config. Kept apart from main.ts so that tests and embedders get exactly what the binary
  * serves.
  */
-import { compose, type Handler } from "./server/handler.ts";
+import { compose, type Handler, type Middleware } from "./server/handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
@@ -15,6 +15,11 @@ export interface AppOptions {
   fallback?: Handler;
   /** Access log format; null turns the access log off. */
   accessLog?: AccessLogFormat | null;
+  /**
+   * Access control (`basicAuth()`): right inside the error boundary, so that every route
+   * and every middleware after it is behind it.
+   */
+  auth?: Middleware;
 }
 
 /** Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware. */
@@ -26,6 +31,7 @@ export function createApp(options: AppOptions = {}): Handler {
   // Without a fallback the router answers unknown paths with 404 itself.
   if (options.fallback !== undefined) router.fallback(options.fallback);
   const middleware = [errorBoundary()];
+  if (options.auth) middleware.push(options.auth);
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
   return compose(router.handler(), ...middleware);
 }

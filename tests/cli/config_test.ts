@@ -450,6 +450,7 @@ const DEFAULTS: Config = {
   logFormat: "pretty",
   quiet: false,
   open: false,
+  auth: null,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
