@@ -337,19 +337,21 @@ export function resolveConfig(
 function resolveAuth(file: Settings, flags: Settings): AuthConfig | null {
   const users = flags.users ?? file.users;
   const realm = flags.realm ?? file.realm;
+  const protect = flags.protect ?? file.protect;
+  const open = flags.public ?? file.public;
   if (users === undefined) {
     const orphan = [
       realm === undefined ? null : "realm",
-      file.protect === undefined ? null : "protect",
-      file.public === undefined ? null : "public",
+      protect === undefined ? null : "protect",
+      open === undefined ? null : "public",
     ].find((name) => name !== null);
     if (orphan === undefined) return null;
     throw new ConfigError(
       `"${orphan}" only applies when users must log in; add --auth user:password or "users" to zhttp.json.`,
     );
   }
-  const auth: AuthConfig = { users, realm: realm ?? DEFAULT_REALM, public: file.public ?? [] };
-  if (file.protect !== undefined) auth.protect = file.protect;
+  const auth: AuthConfig = { users, realm: realm ?? DEFAULT_REALM, public: open ?? [] };
+  if (protect !== undefined) auth.protect = protect;
   return auth;
 }
 
