@@ -93,7 +93,7 @@ export class HiddenLine {
 }
 
 /** What the command needs of the console. */
-export interface Console {
+export interface PasswordConsole {
   readonly stdin: {
     read(into: Uint8Array): Promise<number | null>;
     isTerminal(): boolean;
@@ -107,7 +107,7 @@ export interface Console {
  * Runs the command: 0 with the hash printed on stdout, 130 when cancelled with Ctrl+C.
  * A mistake (empty password, two different ones, not UTF-8) is a ConfigError.
  */
-export async function runHashPassword(io: Console): Promise<number> {
+export async function runHashPassword(io: PasswordConsole): Promise<number> {
   let password: string;
   if (io.stdin.isTerminal()) {
     const first = await askHidden(io, "Password: ");
@@ -128,7 +128,7 @@ export async function runHashPassword(io: Console): Promise<number> {
 }
 
 /** One hidden line from the terminal, or null when cancelled. */
-async function askHidden(io: Console, prompt: string): Promise<string | null> {
+async function askHidden(io: PasswordConsole, prompt: string): Promise<string | null> {
   writeText(io.stderr, prompt);
   const line = new HiddenLine();
   const buffer = new Uint8Array(256);
@@ -149,7 +149,7 @@ async function askHidden(io: Console, prompt: string): Promise<string | null> {
 }
 
 /** Everything a pipe holds, up to a little past MAX_PASSWORD_BYTES (enough to tell). */
-async function readAll(stdin: Console["stdin"]): Promise<Uint8Array> {
+async function readAll(stdin: PasswordConsole["stdin"]): Promise<Uint8Array> {
   const limit = MAX_PASSWORD_BYTES + 3;
   const buffer = new Uint8Array(limit);
   let filled = 0;
