@@ -17,13 +17,28 @@ export const VERIFIED_TTL_MS = 60_000;
 /** Values remembered at once; the oldest goes first. Each holds one header and one name. */
 export const MAX_VERIFIED = 1024;
 
+interface Verified {
+  readonly header: string;
+  readonly user: string;
+  readonly verifiedAt: number;
+}
+
 export class VerifiedCredentials {
-  /** Header value → user name and expiry; in insertion order, which is expiry order. */
-  readonly #entries = new Map<string, { user: string; expiresAt: number }>();
+  /** Header value → who and when; in insertion order, which is expiry order. */
+  readonly #entries = new Map<string, Verified>();
+  /**
+   * The entry found last, compared before the map: a site's visitors mostly send one value
+   * after another of the same few, and comparing a short string is cheaper than hashing it,
+   * which the map must do for each request's fresh copy of the header.
+   */
+  #last: Verified | null = null;
   readonly #now: () => number;
 
-  /** `now` is the clock in milliseconds (a monotonic one by default). */
-  constructor(now: () => number = () => performance.now()) {
+  /**
+   * `now` is the clock in milliseconds: the wall clock by default, which costs half of
+   * `performance.now()` per request; a clock set back only ends entries early (see lookup).
+   */
+  constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
@@ -34,19 +49,31 @@ export class VerifiedCredentials {
 
   /** The user whose verified `Authorization` value this is, if it is still fresh. */
   lookup(header: string): string | undefined {
-    const entry = this.#entries.get(header);
+    const last = this.#last;
+    const entry = last !== null && last.header === header ? last : this.#entries.get(header);
     if (entry === undefined) return undefined;
-    if (this.#now() < entry.expiresAt) return entry.user;
-    this.#entries.delete(header);
+    const age = this.#now() - entry.verifiedAt;
+    // A negative age is a wall clock set back: the entry's lifetime is not to be trusted.
+    if (age >= 0 && age < VERIFIED_TTL_MS) {
+      this.#last = entry;
+      return entry.user;
+    }
+    this.#forget(entry);
     return undefined;
   }
 
   /** Remembers that `header` carried the right password for `user`. */
   remember(header: string, user: string): void {
-    this.#entries.delete(header);
+    const earlier = this.#entries.get(header);
+    if (earlier !== undefined) this.#forget(earlier);
     if (this.#entries.size >= MAX_VERIFIED) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+      this.#forget(this.#entries.values().next().value!);
     }
-    this.#entries.set(header, { user, expiresAt: this.#now() + VERIFIED_TTL_MS });
+    this.#entries.set(header, { header, user, verifiedAt: this.#now() });
+  }
+
+  #forget(entry: Verified): void {
+    this.#entries.delete(entry.header);
+    if (this.#last === entry) this.#last = null;
   }
 }

@@ -51,3 +51,30 @@ Deno.test("VerifiedCredentials holds at most MAX_VERIFIED values, dropping the o
   assert.equal(verified.lookup(`Basic ${MAX_VERIFIED * 2 - 1}`), `user${MAX_VERIFIED * 2 - 1}`);
   assert.equal(verified.lookup(`Basic ${MAX_VERIFIED}`), `user${MAX_VERIFIED}`);
 });
+
+Deno.test("VerifiedCredentials forgets what the last lookup found once it is dropped", () => {
+  const { verified } = memoryAt();
+  verified.remember("Basic first", "ann");
+  assert.equal(verified.lookup("Basic first"), "ann");
+  for (let i = 0; i < MAX_VERIFIED; i++) verified.remember(`Basic ${i}`, "bob");
+  assert.equal(verified.lookup("Basic first"), undefined);
+  assert.equal(verified.size, MAX_VERIFIED);
+});
+
+Deno.test("VerifiedCredentials takes a clock set back for an expiry", () => {
+  const { clock, verified } = memoryAt(1_000_000);
+  verified.remember("h", "ann");
+  assert.equal(verified.lookup("h"), "ann");
+  clock.now -= 3_600_000;
+  assert.equal(verified.lookup("h"), undefined, "an hour back must not mean an hour more");
+});
+
+Deno.test("VerifiedCredentials: verifying again starts a fresh lifetime, also for the last one found", () => {
+  const { clock, verified } = memoryAt();
+  verified.remember("h", "ann");
+  assert.equal(verified.lookup("h"), "ann");
+  clock.now += VERIFIED_TTL_MS - 10;
+  verified.remember("h", "ann");
+  clock.now += 20;
+  assert.equal(verified.lookup("h"), "ann");
+});
