@@ -42,6 +42,7 @@ export const MAX_REMEMBERED_DECISIONS = 2048;
 /** Longer paths are decided every time, so a client cannot fill memory with huge keys. */
 export const MAX_REMEMBERED_DECISION_PATH = 256;
 
+/** The prefixes, ready to decide request paths; decisions are remembered like paths are. */
 export class AuthScope {
   readonly #protect: readonly (readonly string[])[];
   readonly #public: readonly (readonly string[])[];

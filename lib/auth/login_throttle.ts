@@ -79,6 +79,7 @@ interface ClientEntry {
   lastFailureAt: number;
 }
 
+/** Failed logins per client key, and the lockouts they earn. */
 export class LoginThrottle {
   readonly #policy: ThrottlePolicy;
   readonly #now: () => number;

@@ -32,7 +32,9 @@ export type ScryptCost = Pick<PasswordHash, "log2N" | "r" | "p">;
  * setting, scaled to today's CPUs. A guess costs an attacker who stole the hash as much.
  */
 export const DEFAULT_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
+/** Salt length of new hashes: 128 bits, as RFC 7914 and the PHC format expect at least. */
 export const SALT_BYTES = 16;
+/** Key length of new hashes: 256 bits. */
 export const HASH_BYTES = 32;
 
 /**

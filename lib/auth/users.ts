@@ -29,6 +29,7 @@ export type Verdict = "accepted" | "refused" | "abandoned";
  */
 export const MAX_CONCURRENT_VERIFICATIONS = 2;
 
+/** The users, looked up by name; every check takes one scrypt run and waits its turn. */
 export class UserTable {
   readonly #hashes = new Map<string, PasswordHash>();
   readonly #dummy: PasswordHash;

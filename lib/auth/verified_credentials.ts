@@ -23,6 +23,7 @@ interface Verified {
   readonly verifiedAt: number;
 }
 
+/** Recently verified `Authorization` values and their users, bounded and short-lived. */
 export class VerifiedCredentials {
   /** Header value → who and when; in insertion order, which is expiry order. */
   readonly #entries = new Map<string, Verified>();

@@ -29,6 +29,7 @@ export const AUTHENTICATED_USER = new RequestKey<string>("authenticated user");
 /** The realm when none is configured: the name browsers show in the login prompt. */
 export const DEFAULT_REALM = "zhttp";
 
+/** Who may log in and where; the throttle and memory can be passed in (tests, benchmarks). */
 export interface BasicAuthOptions {
   /** Who may log in, with their password hashes. At least one. */
   users: readonly User[];
@@ -44,7 +45,7 @@ export interface BasicAuthOptions {
 
 const logger = getLogger(["zhttp", "auth"]);
 
-/** The middleware. */
+/** The access control middleware, for `createApp({ auth })`. */
 export function basicAuth(options: BasicAuthOptions): Middleware {
   const users = new UserTable(options.users);
   const challenge = basicChallenge(options.realm ?? DEFAULT_REALM);
@@ -64,15 +65,15 @@ export function basicAuth(options: BasicAuthOptions): Middleware {
     header: string,
     next: Handler,
   ): Promise<void> => {
+    const client = clientKey(req.remoteAddr);
     const credentials = parseBasicCredentials(header);
     if (!credentials.ok) {
       logger.debug("unusable credentials from {client}: {reason}", {
-        client: clientKey(req.remoteAddr),
+        client,
         reason: credentials.reason,
       });
       return refuse(res);
     }
-    const client = clientKey(req.remoteAddr);
     const admission = throttle.admit(client);
     if (!admission.allowed) {
       // RFC 9110 §10.2.3: whole seconds, rounded up so that a retry is never early.
