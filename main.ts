@@ -6,6 +6,8 @@
 import { createApp } from "./lib/app.ts";
 import { formatBanner } from "./lib/cli/banner.ts";
 import { ConfigError } from "./lib/cli/config.ts";
+import { createAuth } from "./lib/cli/auth_setup.ts";
+import { runHashPassword } from "./lib/cli/hash_password.ts";
 import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
 import { withSpaFallback } from "./lib/handlers/static/spa_fallback.ts";
 import { LiveReload } from "./lib/live/live_reload.ts";
@@ -39,6 +41,9 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(`zhttp ${VERSION}`);
       return 0;
     }
+    if (plan.action === "hash-password") {
+      return await runHashPassword({ stdin: Deno.stdin, stdout: Deno.stdout, stderr: Deno.stderr });
+    }
     const { config, hiddenFiles } = plan;
     await configureLogging({ quiet: config.quiet });
     const files = createStaticHandler({ ...config, hiddenFiles });
@@ -48,6 +53,7 @@ export async function main(args: readonly string[]): Promise<number> {
       fallback: config.spa ? withSpaFallback(files, config) : files,
       live: live?.events,
       headers: config.headers,
+      auth: config.auth === null ? undefined : createAuth(config.auth, config),
     });
     running = listenWithFallback(config, (port) =>
       new Server({

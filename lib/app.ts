@@ -3,7 +3,7 @@
  * Config. Kept apart from main.ts so that tests and embedders get exactly what the binary
  * serves.
  */
-import { compose, type Handler } from "./server/handler.ts";
+import { compose, type Handler, type Middleware } from "./server/handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
@@ -22,11 +22,16 @@ export interface AppOptions {
   live?: LiveEvents;
   /** Extra response headers (--header, zhttp.json `headers`). */
   headers?: readonly HeaderRule[];
+  /**
+   * Access control (`basicAuth()`): right inside the error boundary, so that every route
+   * and every middleware after it is behind it.
+   */
+  auth?: Middleware;
 }
 
 /**
  * Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware.
- * The order, outermost first: access log, response headers, error boundary, then the
+ * The order, outermost first: access log, response headers, error boundary, auth, then the
  * response-changing middleware with live reload innermost (compression goes outside it:
  * a page gets its script first, and is compressed after).
  */
@@ -44,6 +49,8 @@ export function createApp(options: AppOptions = {}): Handler {
     const caseInsensitive = Deno.build.os === "windows" || Deno.build.os === "darwin";
     middleware.unshift(responseHeaders(options.headers, { caseInsensitive }));
   }
+  // Right inside the error boundary: every route and live reload's streams need a login.
+  if (options.auth) middleware.push(options.auth);
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
   // Live reload is the innermost: what wraps responses outside it (compression) must see
   // the page with its script, so it is injected first and compressed after.

@@ -352,6 +352,7 @@ async function loadOnce(
     connections: workload.connections,
     durationSeconds,
     pipeline: workload.pipeline,
+    headers: workload.headers,
     signal: context.signal,
   });
   const seconds = summary.durationUs / 1e6;

@@ -1,6 +1,7 @@
 /**
  * The per-request JS path without sockets: parse a head, build the request and the writer,
- * run the app (router, error boundary, /hello or a small static file), encode the answer.
+ * run the app (router, error boundary, /hello or a small static file, with or without a
+ * remembered login), encode the answer.
  * Run with `deno bench --allow-all scripts/request_path_bench.ts`. Unlike wrk runs, these numbers are
  * stable on a noisy machine, so they tell whether a change to the hot path helps.
  */
@@ -14,6 +15,8 @@ import { Http1ResponseWriter } from "../lib/http/response.ts";
 import { HttpRequest, type RequestOrigin } from "../lib/server/request.ts";
 import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
 import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
+import { hashPasswordSync } from "../lib/auth/password_hash.ts";
+import { basicAuth } from "../lib/middleware/basic_auth.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "zhttp-request-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));
@@ -33,6 +36,20 @@ const files = createApp({
   }),
 });
 
+// The same files behind a login, asked with a header verified once before the runs.
+const LOGIN = `Basic ${btoa("bench:bench-password")}`;
+const behindLogin = createApp({
+  fallback: createStaticHandler({
+    root,
+    listing: true,
+    showDotfiles: false,
+    followSymlinks: false,
+    cacheControl: "no-cache",
+    cors: false,
+  }),
+  auth: basicAuth({ users: [{ name: "bench", hash: hashPasswordSync("bench-password") }] }),
+});
+
 const ORIGIN: RequestOrigin = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
   localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
@@ -46,8 +63,9 @@ const channel = {
   serverAndDateLines: () => serverAndDateLines(),
 };
 
-function batch(path: string, count: number): Uint8Array {
-  const request = `GET ${path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n\r\n`;
+function batch(path: string, count: number, extraFields = ""): Uint8Array {
+  const request =
+    `GET ${path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n${extraFields}\r\n`;
   return new TextEncoder().encode(request.repeat(count));
 }
 
@@ -72,7 +90,10 @@ async function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): P
 
 const helloBatch = batch("/hello", 16);
 const fileBatch = batch("/1k.bin", 16);
+const loggedInBatch = batch("/1k.bin", 16, `Authorization: ${LOGIN}\r\n`);
 const parser = new HeadParser();
+// The first request pays scrypt once; the runs measure what every later one costs.
+await answerAll(parser, behindLogin, batch("/1k.bin", 1, `Authorization: ${LOGIN}\r\n`));
 
 Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, async () => {
   await answerAll(parser, hello, helloBatch);
@@ -81,6 +102,14 @@ Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, async (
 // One after the other, so each request takes a stat of its own (none arrive together).
 Deno.bench("16 pipelined GET /1k.bin (cached file)", { group: "path" }, async () => {
   await answerAll(parser, files, fileBatch);
+});
+
+Deno.bench("16 pipelined GET /1k.bin, no login", { group: "login", baseline: true }, async () => {
+  await answerAll(parser, files, loggedInBatch);
+});
+
+Deno.bench("16 pipelined GET /1k.bin, logged in (remembered)", { group: "login" }, async () => {
+  await answerAll(parser, behindLogin, loggedInBatch);
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));

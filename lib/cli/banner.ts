@@ -1,5 +1,5 @@
 /** The startup banner: what is served, where, with which limits, and how to stop. */
-import type { Config } from "./config.ts";
+import type { AuthConfig, Config } from "./config.ts";
 import { qrCodeText } from "./qr_code.ts";
 
 export interface BannerFacts {
@@ -33,6 +33,7 @@ export function formatBanner(facts: BannerFacts): string {
   }
   if (config.qr) lines.push(...qrLines(wildcard ? facts.lanAddresses[0] : config.host, port));
   if (config.live) lines.push("Live     open pages reload when a file in the folder changes");
+  if (config.auth !== null) lines.push(...accessLines(config.auth, config.host));
   const t = config.timeouts;
   lines.push(
     `Limits   ${config.maxConnections} connections, request bodies up to ${
@@ -52,6 +53,32 @@ function qrLines(address: string | undefined, port: number): string[] {
   if (address === undefined) return ["No network address found for the QR code."];
   const url = `http://${hostForUrl(address)}:${port}/`;
   return [`Scan to open ${url} on a phone:`, qrCodeText(url)];
+}
+
+/**
+ * Who may see what, and the warnings a password on the command line or on the network
+ * needs: the process list shows every program's arguments to every user of the machine,
+ * and plain HTTP carries the Basic credentials (base64, not encryption) to anyone on the
+ * way, where only the loopback never leaves the computer.
+ */
+function accessLines(auth: AuthConfig, host: string): string[] {
+  const users = `${auth.users.length} user${auth.users.length === 1 ? "" : "s"}`;
+  const where = auth.protect === undefined ? "for every path" : `under ${auth.protect.join(", ")}`;
+  const except = auth.public.length === 0 ? "" : `, except ${auth.public.join(", ")}`;
+  const lines = [`Login    required ${where}${except} (${users}, realm "${auth.realm}")`];
+  if (auth.users.some((user) => "password" in user)) {
+    lines.push(
+      "Warning  the --auth password is visible to other users of this computer in the process",
+      '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
+    );
+  }
+  if (!isLoopback(host)) {
+    lines.push(
+      "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
+      "         encrypt them",
+    );
+  }
+  return lines;
 }
 
 function isLoopback(host: string): boolean {

@@ -14,6 +14,11 @@ import {
 import type { AccessLogFormat } from "../middleware/access_log.ts";
 import type { HeaderRule } from "../middleware/response_headers.ts";
 import { parseHeaderFlag, parseHeadersSetting } from "./header_settings.ts";
+import { DEFAULT_REALM } from "../middleware/basic_auth.ts";
+import { parsePathPrefix } from "../auth/auth_scope.ts";
+import { parsePasswordHash, type PasswordHash } from "../auth/password_hash.ts";
+import { hasControlCharacter, isValidRealm, MAX_REALM_CHARS } from "../http/basic_credentials.ts";
+import { resolveUrlPath } from "../handlers/static/safe_path.ts";
 
 export const DEFAULT_PORT = 8080;
 /** Both loopbacks, 127.0.0.1 and ::1: this computer only (see bind.ts). */
@@ -52,7 +57,36 @@ export interface Config {
   headers: readonly HeaderRule[];
   /** Show the LAN address as a QR code in the banner. */
   qr: boolean;
+  /** Who must log in, and where; null when the site is open to anyone who can reach it. */
+  auth: AuthConfig | null;
 }
+
+/** Access control: users (`--auth`, "users"), realm, and the protected paths. */
+export interface AuthConfig {
+  users: readonly ConfiguredUser[];
+  realm: string;
+  /** Path prefixes that need a login; undefined means the whole site. */
+  protect?: readonly string[];
+  /** Path prefixes that need none. */
+  public: readonly string[];
+}
+
+/**
+ * A user who may log in: with a password hash from zhttp.json, or with the password itself
+ * from `--auth` (hashed at startup; the banner warns that the process list shows it).
+ */
+export type ConfiguredUser =
+  | { readonly name: string; readonly hash: PasswordHash }
+  | { readonly name: string; readonly password: string };
+
+/** The subcommand that prints a password hash for "users" in zhttp.json. */
+export const HASH_PASSWORD_COMMAND = "hash-password";
+
+/**
+ * The least scrypt cost (log2 N) accepted in zhttp.json: 2^14 (16 MiB, ~50 ms) is the
+ * scrypt paper's interactive-login setting; cheaper hashes are quick to crack once copied.
+ */
+export const MIN_HASH_LOG2_N = 14;
 
 /** A startup mistake (bad flag, bad config file): one sentence, exit code 2. */
 export class ConfigError extends Error {
@@ -66,11 +100,16 @@ export class ConfigError extends Error {
 export type CommandLine =
   | { action: "help" }
   | { action: "version" }
+  | { action: "hash-password" }
   | { action: "serve"; settings: Settings; rootArgument: string | undefined };
 
 /** Settings as they come from the file or flags, before defaults fill the gaps. */
-export type Settings = Partial<Omit<Config, "portChosen" | "timeouts">> & {
+export type Settings = Partial<Omit<Config, "portChosen" | "timeouts" | "auth">> & {
   timeouts?: Partial<Timeouts>;
+  users?: ConfiguredUser[];
+  realm?: string;
+  protect?: string[];
+  public?: string[];
 };
 
 const FLAG_OPTIONS = {
@@ -96,6 +135,8 @@ const FLAG_OPTIONS = {
   spa: { type: "boolean" },
   header: { type: "string", multiple: true },
   qr: { type: "boolean" },
+  auth: { type: "string", multiple: true },
+  realm: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -136,6 +177,14 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const positionals = parsed.positionals;
   if (values.help) return { action: "help" };
   if (values.version) return { action: "version" };
+  if (positionals[0] === HASH_PASSWORD_COMMAND) {
+    if (positionals.length > 1 || parsed.tokens.some((token) => token.kind === "option")) {
+      throw new ConfigError(
+        `${HASH_PASSWORD_COMMAND} takes no folder or options; it asks for the password (or reads it from stdin).`,
+      );
+    }
+    return { action: "hash-password" };
+  }
   if (positionals.length > 1) {
     throw new ConfigError(
       `expected at most one folder to serve, got ${positionals.length}: ${positionals.join(" ")}.`,
@@ -183,6 +232,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     settings.headers = values.header.map((text) => parseHeaderFlag(text, flag("header")));
   }
   if (values.qr) settings.qr = true;
+  if (values.auth !== undefined) settings.users = parseAuthFlags(values.auth);
+  if (values.realm !== undefined) settings.realm = parseRealm(values.realm, flag("realm"));
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -265,6 +316,16 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "qr":
         settings.qr = expectBoolean(value, where);
         break;
+      case "users":
+        settings.users = parseUsers(value, where, file);
+        break;
+      case "realm":
+        settings.realm = parseRealm(expectString(value, where), where);
+        break;
+      case "protect":
+      case "public":
+        settings[key] = parsePrefixes(value, where);
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -312,12 +373,35 @@ export function resolveConfig(
     // Both lists count: the file's fields for everyone, then the flags' (the last set wins).
     headers: [...file.headers ?? [], ...flags.headers ?? []],
     qr,
+    auth: resolveAuth(file, flags),
   };
 }
 
 /** Whether `host` reaches only this computer. */
 function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/** Users from the flags replace those of the file, as every flag does; the rest needs users. */
+function resolveAuth(file: Settings, flags: Settings): AuthConfig | null {
+  const users = flags.users ?? file.users;
+  const realm = flags.realm ?? file.realm;
+  const protect = flags.protect ?? file.protect;
+  const open = flags.public ?? file.public;
+  if (users === undefined) {
+    const orphan = [
+      realm === undefined ? null : "realm",
+      protect === undefined ? null : "protect",
+      open === undefined ? null : "public",
+    ].find((name) => name !== null);
+    if (orphan === undefined) return null;
+    throw new ConfigError(
+      `"${orphan}" only applies when users must log in; add --auth user:password or "users" to zhttp.json.`,
+    );
+  }
+  const auth: AuthConfig = { users, realm: realm ?? DEFAULT_REALM, public: open ?? [] };
+  if (protect !== undefined) auth.protect = protect;
+  return auth;
 }
 
 // ── Value parsers: each returns the value or throws one ConfigError sentence ─────────────
@@ -407,6 +491,103 @@ function parseLogFormat(text: string, where: string): AccessLogFormat {
     throw new ConfigError(`${where} must be "pretty" or "common", not "${text}".`);
   }
   return text;
+}
+
+/**
+ * `--auth user:password`, repeatable. The user name ends at the first colon (RFC 7617 §2), so
+ * the password may hold colons. No message repeats the value: it holds a password.
+ */
+function parseAuthFlags(values: readonly string[]): ConfiguredUser[] {
+  const users = values.map((text) => {
+    const colon = text.indexOf(":");
+    if (colon <= 0 || colon === text.length - 1) {
+      throw new ConfigError("--auth must be a user name and a password, like --auth ann:s3cret.");
+    }
+    if (hasControlCharacter(text)) {
+      throw new ConfigError("--auth cannot hold control characters (RFC 7617 §2).");
+    }
+    const name = text.slice(0, colon).normalize("NFC");
+    return { name, password: text.slice(colon + 1).normalize("NFC") };
+  });
+  const names = users.map((user) => user.name);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice !== undefined) throw new ConfigError(`--auth names the user "${twice}" twice.`);
+  return users;
+}
+
+/**
+ * "users" in zhttp.json: `{"ann": "$scrypt$…"}`, each value a hash from `zhttp hash-password`.
+ * A value that is no hash at all is taken for a password in plain text and refused without
+ * being repeated.
+ */
+function parseUsers(value: unknown, where: string, file: string): ConfiguredUser[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(
+      `${where} must be an object of user names and password hashes, like {"ann": "$scrypt$…"} from zhttp hash-password.`,
+    );
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) {
+    throw new ConfigError(`${where} names no user; add one or remove "users".`);
+  }
+  return entries.map(([name, text]) => {
+    const user = `user "${name}" in ${file}`;
+    if (name === "" || name.includes(":") || hasControlCharacter(name)) {
+      throw new ConfigError(
+        `${user} is not a possible user name: it must not be empty or hold a colon or control characters.`,
+      );
+    }
+    if (typeof text !== "string") {
+      throw new ConfigError(
+        `${user} must have a password hash (a string) from zhttp hash-password.`,
+      );
+    }
+    if (!text.startsWith("$")) {
+      throw new ConfigError(
+        `${user} has a plain-text password; store a hash instead: run zhttp hash-password and paste what it prints.`,
+      );
+    }
+    const hash = parsePasswordHash(text);
+    if ("refused" in hash) {
+      const kind = /^\$2[abxy]?\$/.test(text) ? "a bcrypt hash (htpasswd)" : hash.refused;
+      throw new ConfigError(
+        `${user} has ${kind}, not a scrypt hash zhttp reads; make one with zhttp hash-password.`,
+      );
+    }
+    if (hash.log2N < MIN_HASH_LOG2_N) {
+      throw new ConfigError(
+        `${user} has a hash too cheap to resist guessing (ln=${hash.log2N}, under ${MIN_HASH_LOG2_N}); make a new one with zhttp hash-password.`,
+      );
+    }
+    return { name: name.normalize("NFC"), hash };
+  });
+}
+
+function parseRealm(text: string, where: string): string {
+  if (!isValidRealm(text)) {
+    throw new ConfigError(
+      `${where} must be up to ${MAX_REALM_CHARS} printable ASCII characters without quotes or backslashes, not "${text}".`,
+    );
+  }
+  return text;
+}
+
+/** "protect" and "public": lists of path prefixes that requests could name. */
+function parsePrefixes(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw new ConfigError(`${where} must be a list of path prefixes, like ["/public"].`);
+  }
+  // Dotfiles pass here (a public "/.well-known"); whether they are served is another rule.
+  const resolve = (rawPath: string) => resolveUrlPath(rawPath, { showDotfiles: true });
+  return value.map((prefix: string) => {
+    const segments = parsePathPrefix(prefix, resolve);
+    if (segments === null) {
+      throw new ConfigError(
+        `${where} holds "${prefix}", which is no path prefix a request could name, like "/public".`,
+      );
+    }
+    return `/${segments.join("/")}`;
+  });
 }
 
 /** A duration in zhttp.json: a number of milliseconds, or a string like "10s". */

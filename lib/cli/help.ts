@@ -1,10 +1,13 @@
 /** The `--help` page. */
 import { DEFAULT_CACHE_CONTROL, DEFAULT_HOST, DEFAULT_PORT } from "./config.ts";
+import { DEFAULT_REALM } from "../middleware/basic_auth.ts";
 
 export const HELP_TEXT = `zhttp: serve a folder over HTTP.
 
 Usage
   zhttp [folder] [options]
+  zhttp hash-password      Print a password hash for "users" in zhttp.json (asks for the
+                           password without showing it, or reads one line from stdin)
 
   The folder is, in order: the argument, "root" in zhttp.json, or the current folder
   (the program's own folder when it is double-clicked).
@@ -45,6 +48,12 @@ Development
                            extension and asks for text/html gets the root index.html with 200
                            (files, folders, missing assets like /app.js: as without --spa)
 
+Access
+  --auth <user:password>   Ask for this user name and password (HTTP Basic) on every path;
+                           repeatable. Other users of this computer can read it in the
+                           process list: for anything lasting, use "users" in zhttp.json
+  --realm <name>           The name the browser's login prompt shows (default "${DEFAULT_REALM}")
+
 Output
   --log-format <format>    Access log as "pretty" (default) or "common" (Common Log Format)
   -q, --quiet              No access log; warnings and errors only
@@ -58,6 +67,10 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open live spa headers qr. Flags win over the file; headers from both are sent.
+  quiet open live spa headers qr users realm protect public. Flags win over the file;
+  headers from both are sent.
+  Logins: {"users": {"ann": "$scrypt$..."}, "public": ["/public"]} asks for a login
+  everywhere but under /public; "protect": ["/private"] only there. The hashes come from
+  zhttp hash-password; a password in plain text is refused.
 
 Stop with Ctrl+C: downloads in progress finish first; press it again to quit at once.`;

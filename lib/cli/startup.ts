@@ -31,6 +31,7 @@ export interface StartupFacts {
 export type StartupPlan =
   | { action: "help" }
   | { action: "version" }
+  | { action: "hash-password" }
   | { action: "serve"; config: Config; configFile: string | null; hiddenFiles: string[] };
 
 /**

@@ -7,6 +7,7 @@ import type { Middleware } from "../server/handler.ts";
 import type { ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../server/request.ts";
 import { hostOf } from "../server/transport.ts";
+import { AUTHENTICATED_USER } from "./basic_auth.ts";
 
 export type AccessLogFormat = "pretty" | "common";
 
@@ -31,15 +32,17 @@ export function accessLog(format: AccessLogFormat = "pretty"): Middleware {
   };
 }
 
-/** `GET /hello 200 14 B 0.3 ms 127.0.0.1` */
+/** `GET /hello 200 14 B 0.3 ms 127.0.0.1`, then the user's name when they logged in. */
 export function prettyLine(req: HttpRequest, res: ResponseWriter, elapsedMs: number): string {
+  const user = req.get(AUTHENTICATED_USER);
   return `${req.method} ${req.target} ${res.status} ${res.bytesWritten} B ` +
-    `${elapsedMs.toFixed(1)} ms ${hostOf(req.remoteAddr)}`;
+    `${elapsedMs.toFixed(1)} ms ${hostOf(req.remoteAddr)}` +
+    (user === undefined ? "" : ` ${logSafeUser(user)}`);
 }
 
 /**
  * Common Log Format: `host ident authuser [date] "request-line" status bytes`, with "-" for
- * what we do not know and for an empty body.
+ * what we do not know and for an empty body. authuser is the name a request logged in as.
  */
 export function commonLogLine(
   req: HttpRequest,
@@ -48,8 +51,25 @@ export function commonLogLine(
   now: Date = new Date(),
 ): string {
   const bytes = res.bytesWritten === 0 ? "-" : String(res.bytesWritten);
-  return `${hostOf(req.remoteAddr)} - - [${commonLogDate(now)}] ` +
+  const user = req.get(AUTHENTICATED_USER);
+  const authUser = user === undefined ? "-" : logSafeUser(user);
+  return `${hostOf(req.remoteAddr)} - ${authUser} [${commonLogDate(now)}] ` +
     `"${req.method} ${req.target} ${req.version}" ${res.status} ${bytes}`;
+}
+
+/**
+ * A user name as one log field: the credentials parser lets no control character through,
+ * but a space, a quote or a backslash would split the field or fake a quoted one, so those
+ * (and any other whitespace) are written as \xHH (\uHHHH beyond Latin-1), as Apache does
+ * for its %u.
+ */
+function logSafeUser(user: string): string {
+  return user.replace(/[\s"\\]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

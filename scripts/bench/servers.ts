@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { serverPermissions } from "../permissions.ts";
 import { V8_FLAGS_ARG } from "../v8_flags.ts";
 import { commandName } from "./process_stats.ts";
+import { BENCH_LOGIN } from "./workloads.ts";
 
 /** Every server runs on this core; wrk and curl get the other one. */
 export const SERVER_CORE = 0;
@@ -22,6 +23,7 @@ const STDERR_TAIL_CHARS = 4_000;
 
 export type PeerName =
   | "zhttp"
+  | "zhttp-auth"
   | "deno-hello"
   | "deno-hello-simple"
   | "deno-files"
@@ -47,6 +49,7 @@ export interface LaunchOptions {
 /** What the tables call each peer. */
 export const PEER_LABELS: Record<PeerName, string> = {
   zhttp: "zhttp",
+  "zhttp-auth": "zhttp --auth",
   "deno-hello": "Deno.serve hello",
   "deno-hello-simple": "Deno.serve simplest",
   "deno-files": "Deno.serve files",
@@ -145,29 +148,33 @@ interface Launch {
 async function launchCommand(name: PeerName, port: number, options: LaunchOptions) {
   const deno = Deno.execPath();
   const nothing = () => Promise.resolve();
+  const zhttpLaunch = (extraArgs: string[]): Launch => ({
+    program: deno,
+    args: [
+      "run",
+      ...serverPermissions(Deno.build.os),
+      V8_FLAGS_ARG,
+      ...(options.cpuProfileDir === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
+      "main.ts",
+      options.root,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--quiet",
+      ...extraArgs,
+    ],
+    expectedCommand: "deno",
+    // Answers 401 without the login, which is an answer all the same.
+    probePath: "/hello",
+    cwd: options.zhttpDir,
+    cleanup: nothing,
+  });
   const launches: Record<PeerName, () => Promise<Launch> | Launch> = {
-    zhttp: () => ({
-      program: deno,
-      args: [
-        "run",
-        ...serverPermissions(Deno.build.os),
-        V8_FLAGS_ARG,
-        ...(options.cpuProfileDir === undefined
-          ? []
-          : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
-        "main.ts",
-        options.root,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--quiet",
-      ],
-      expectedCommand: "deno",
-      probePath: "/hello",
-      cwd: options.zhttpDir,
-      cleanup: nothing,
-    }),
+    zhttp: () => zhttpLaunch([]),
+    "zhttp-auth": () => zhttpLaunch(["--auth", `${BENCH_LOGIN.user}:${BENCH_LOGIN.password}`]),
     "deno-hello-simple": () => ({
       program: deno,
       args: [

@@ -15,6 +15,8 @@ export interface LoadWorkload {
   /** Also measure how evenly requests spread over connections (see spread.ts). */
   spread: boolean;
   peers: PeerName[];
+  /** Header fields wrk adds to every request (the same for every peer). */
+  headers?: Record<string, string>;
 }
 
 /** One large curl download, with the server's memory sampled. */
@@ -36,6 +38,12 @@ export type Workload = LoadWorkload | DownloadWorkload | ParserWorkload;
 /** The depth DESIGN.md measured pipelining at (the ≥ 5x Deno.serve goal). */
 export const PIPELINE_DEPTH = 16;
 
+/**
+ * The login of the zhttp-auth peer (servers.ts), sent by every request of the auth workload
+ * to both peers: zhttp without --auth ignores the field, so both read the same bytes.
+ */
+export const BENCH_LOGIN = { user: "bench", password: "bench-password" };
+
 const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "deno-hello-simple", "nginx-tuned"];
 const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx", "nginx-tuned", "lighttpd"];
 
@@ -46,6 +54,11 @@ export const WORKLOADS: readonly Workload[] = [
   load("file-1k", "/1k.bin", 64, 1, "req/s", FILE_PEERS),
   { ...load("file-1k-1000c", "/1k.bin", 1000, 1, "req/s", FILE_PEERS), spread: true },
   load("file-100k", "/100k.bin", 64, 1, "MB/s", FILE_PEERS),
+  // What a logged-in browser costs: the remembered verification, not scrypt per request.
+  {
+    ...load("file-1k-auth", "/1k.bin", 64, 1, "req/s", ["zhttp", "zhttp-auth"]),
+    headers: { Authorization: `Basic ${btoa(`${BENCH_LOGIN.user}:${BENCH_LOGIN.password}`)}` },
+  },
   { kind: "download", name: "download-100m", file: "100m.bin", peers: FILE_PEERS },
   { kind: "download", name: "download-1g", file: "1g.bin", peers: FILE_PEERS },
 ];

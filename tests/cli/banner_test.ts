@@ -217,3 +217,66 @@ Deno.test("formatBanner() with --live says that pages reload", () => {
   );
   assert.ok(!banner().includes("Live "));
 });
+/** A user from zhttp.json: the hash's bytes do not matter to the banner. */
+const FILE_USER = {
+  name: "ann",
+  hash: { log2N: 15, r: 8, p: 1, salt: new Uint8Array(16), hash: new Uint8Array(32) },
+};
+
+/** The banner's lines between the addresses and the limits. */
+function accessLinesOf(settings: Settings): string[] {
+  const lines = banner({ settings }).split("\n");
+  return lines.slice(
+    lines.findIndex((line) => line.startsWith("Local")) + 1,
+    lines.findIndex((line) => line.startsWith("Limits")),
+  );
+}
+
+const accessCases: { name: string; settings: Settings; lines: string[] }[] = [
+  { name: "says nothing about logins when there are none", settings: {}, lines: [] },
+  {
+    name: "warns that an --auth password shows in the process list",
+    settings: { users: [{ name: "ann", password: "s3cret" }] },
+    lines: [
+      'Login    required for every path (1 user, realm "zhttp")',
+      "Warning  the --auth password is visible to other users of this computer in the process",
+      '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
+    ],
+  },
+  {
+    name: "warns that passwords cross the network in clear text with --lan",
+    settings: { users: [FILE_USER, { ...FILE_USER, name: "bob" }], host: "0.0.0.0" },
+    lines: [
+      'Login    required for every path (2 users, realm "zhttp")',
+      "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
+      "         encrypt them",
+    ],
+  },
+  {
+    name: "warns about the network for a LAN address too, and both warnings together",
+    settings: { users: [{ name: "ann", password: "s3cret" }], host: "192.168.1.20" },
+    lines: [
+      'Login    required for every path (1 user, realm "zhttp")',
+      "Warning  the --auth password is visible to other users of this computer in the process",
+      '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
+      "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
+      "         encrypt them",
+    ],
+  },
+  {
+    name: "names the public prefixes and the realm",
+    settings: { users: [FILE_USER], public: ["/public", "/docs"], realm: "Team" },
+    lines: ['Login    required for every path, except /public, /docs (1 user, realm "Team")'],
+  },
+  {
+    name: "names the protected prefixes",
+    settings: { users: [FILE_USER], protect: ["/private"], public: ["/private/help"] },
+    lines: ['Login    required under /private, except /private/help (1 user, realm "zhttp")'],
+  },
+];
+
+for (const { name, settings, lines } of accessCases) {
+  Deno.test(`formatBanner() ${name}`, () => {
+    assert.deepEqual(accessLinesOf(settings), lines);
+  });
+}

@@ -344,3 +344,69 @@ if (Deno.build.os === "linux") {
     );
   });
 }
+// ── Access control as a person meets it ─────────────────────────────────────────────────
+
+const authMistakeCases: {
+  name: string;
+  args?: string[];
+  file?: string;
+  line: (file: string) => string;
+}[] = [
+  {
+    name: "--auth without a password",
+    args: ["static", "--auth", "ann"],
+    line: () => "zhttp: --auth must be a user name and a password, like --auth ann:s3cret.",
+  },
+  {
+    name: "a plain-text password in zhttp.json",
+    file: JSON.stringify({ users: { ann: "hunter2" } }),
+    line: (file) =>
+      `zhttp: user "ann" in ${file} has a plain-text password; store a hash instead: run zhttp hash-password and paste what it prints.`,
+  },
+  {
+    name: "public prefixes without users",
+    file: JSON.stringify({ public: ["/public"] }),
+    line: () =>
+      `zhttp: "public" only applies when users must log in; add --auth user:password or "users" to zhttp.json.`,
+  },
+  {
+    name: "hash-password with options",
+    args: ["hash-password", "--port", "9000"],
+    line: () =>
+      "zhttp: hash-password takes no folder or options; it asks for the password (or reads it from stdin).",
+  },
+];
+
+for (const { name, args, file, line } of authMistakeCases) {
+  Deno.test(`zhttp exits 2 with one line for ${name}`, async () => {
+    await using site = await tempSite(file === undefined ? {} : { "zhttp.json": file });
+    const result = await runToExit(args ?? [], file === undefined ? REPO : site.dir);
+    assertStartupMistake(result, line(join(site.dir, "zhttp.json")));
+    assert.doesNotMatch(result.stderr, /hunter2/);
+  });
+}
+
+Deno.test("zhttp --auth asks every route for the login, logs the user, warns about the process list", async () => {
+  await using zhttp = ZhttpProcess.start(
+    ["static", "--port", "0", "--auth", "ann:s3cret", "--realm", "Ann's files"],
+    { cwd: REPO },
+  );
+  const port = await zhttp.port();
+  for (const target of ["/", "/hello", "/echo", "/no-such-file"]) {
+    const refused = await get(port, target);
+    assert.equal(refused.status, 401, target);
+    assert.equal(refused.header("www-authenticate"), `Basic realm="Ann's files", charset="UTF-8"`);
+  }
+  const hello = await request(
+    port,
+    `GET /hello HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic ${
+      btoa("ann:s3cret")
+    }\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(hello.status, 200);
+  await zhttp.waitFor(/GET \/hello 200 .* ann\n/);
+  assert.match(zhttp.output, /^Login {4}required for every path \(1 user, realm "Ann's files"\)$/m);
+  assert.match(zhttp.output, /^Warning {2}the --auth password is visible to other users/m);
+  assert.doesNotMatch(zhttp.output, /clear text/, "loopback only: no network warning");
+  assert.doesNotMatch(zhttp.output, /s3cret|YW5uOnMzY3JldA/, "the password was printed");
+});

@@ -24,6 +24,11 @@ import {
   DEFAULT_TIMEOUTS,
 } from "../../lib/server/server.ts";
 import { configErrorOf } from "../support/config_errors.ts";
+import {
+  formatPasswordHash,
+  parsePasswordHash,
+  type PasswordHash,
+} from "../../lib/auth/password_hash.ts";
 
 const FILE = "/home/ann/site/zhttp.json";
 
@@ -572,6 +577,7 @@ const DEFAULTS: Config = {
   spa: false,
   headers: [],
   qr: false,
+  auth: null,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
@@ -677,3 +683,216 @@ Deno.test("parseCommandLine() and resolveConfig() together: flags over zhttp.jso
   assert.equal(config.cors, true);
   assert.deepEqual(config.timeouts, { ...DEFAULT_TIMEOUTS, headMs: 2000, idleMs: 1000 });
 });
+
+// ── Access control: --auth, --realm, hash-password, users/realm/protect/public ───────────
+
+/** A hash as zhttp hash-password prints it (its bytes do not matter to the parser). */
+const HASH_TEXT = formatPasswordHash({
+  log2N: 15,
+  r: 8,
+  p: 1,
+  salt: new Uint8Array(16).fill(7),
+  hash: new Uint8Array(32).fill(9),
+});
+const HASH = parsePasswordHash(HASH_TEXT) as PasswordHash;
+
+const authFlagCases: { args: string[]; settings: Settings }[] = [
+  { args: ["--auth", "ann:s3cret"], settings: { users: [{ name: "ann", password: "s3cret" }] } },
+  {
+    args: ["--auth", "ann:pa:ss", "--auth", "Jürgen:пароль"],
+    settings: {
+      users: [{ name: "ann", password: "pa:ss" }, { name: "Jürgen", password: "пароль" }],
+    },
+  },
+  {
+    args: ["--auth", "Ju\u0308rgen:x"],
+    settings: { users: [{ name: "J\u00fcrgen", password: "x" }] },
+  },
+  { args: ["--realm", "Ann's photos"], settings: { realm: "Ann's photos" } },
+];
+
+for (const { args, settings } of authFlagCases) {
+  Deno.test(`parseCommandLine() reads ${JSON.stringify(args)}`, () => {
+    assert.deepEqual(parseCommandLine(args), {
+      action: "serve",
+      settings,
+      rootArgument: undefined,
+    });
+  });
+}
+
+Deno.test("parseCommandLine() reads hash-password as the subcommand", () => {
+  assert.deepEqual(parseCommandLine(["hash-password"]), { action: "hash-password" });
+  assert.deepEqual(parseCommandLine(["hash-password", "--help"]), { action: "help" });
+});
+
+const authFlagErrorCases: { args: string[]; message: string }[] = [
+  ...[["--auth", "s3cretpassword"], ["--auth", ":s3cretpassword"], ["--auth", "ann:"]].map(
+    (args) => ({
+      args,
+      message: "--auth must be a user name and a password, like --auth ann:s3cret.",
+    }),
+  ),
+  {
+    args: ["--auth", "ann:s3cret\tpassword"],
+    message: "--auth cannot hold control characters (RFC 7617 §2).",
+  },
+  {
+    args: ["--auth", "ann:one", "--auth", "ann:two"],
+    message: '--auth names the user "ann" twice.',
+  },
+  { args: ["--auth"], message: "--auth needs a value; see zhttp --help." },
+  {
+    args: ["--realm", 'say "hi"'],
+    message:
+      '--realm must be up to 100 printable ASCII characters without quotes or backslashes, not "say "hi"".',
+  },
+  ...[["hash-password", "site"], ["hash-password", "--port", "9000"]].map((args) => ({
+    args,
+    message:
+      "hash-password takes no folder or options; it asks for the password (or reads it from stdin).",
+  })),
+];
+
+for (const { args, message } of authFlagErrorCases) {
+  Deno.test(`parseCommandLine() refuses ${JSON.stringify(args)} in one sentence`, () => {
+    const actual = configErrorOf(() => parseCommandLine(args));
+    assert.equal(actual, message);
+    assert.ok(!/s3cretpassword|s3cret\tpassword/.test(actual), "the password was repeated");
+  });
+}
+
+const authFileCases: { text: string; settings: Settings }[] = [
+  {
+    text: JSON.stringify({ users: { ann: HASH_TEXT } }),
+    settings: { users: [{ name: "ann", hash: HASH }] },
+  },
+  {
+    text: JSON.stringify({ users: { ann: HASH_TEXT, "Jürgen": HASH_TEXT } }),
+    settings: { users: [{ name: "ann", hash: HASH }, { name: "Jürgen", hash: HASH }] },
+  },
+  { text: '{"realm": "Team files"}', settings: { realm: "Team files" } },
+  { text: '{"public": ["/public", "/docs/"]}', settings: { public: ["/public", "/docs"] } },
+  { text: '{"protect": ["/", "//a//b"]}', settings: { protect: ["/", "/a/b"] } },
+  {
+    text: '{"public": ["/.well-known", "/my files"]}',
+    settings: { public: ["/.well-known", "/my files"] },
+  },
+  { text: '{"public": []}', settings: { public: [] } },
+];
+
+for (const { text, settings } of authFileCases) {
+  Deno.test(`parseConfigFile() reads ${text.slice(0, 60)}`, () => {
+    assert.deepEqual(parseConfigFile(text, FILE), settings);
+  });
+}
+
+const authFileErrorCases: { value: Record<string, unknown>; message: string }[] = [
+  {
+    value: { users: { ann: "hunter2" } },
+    message:
+      `user "ann" in ${FILE} has a plain-text password; store a hash instead: run zhttp hash-password and paste what it prints.`,
+  },
+  {
+    value: { users: { ann: "$2y$10$abcdefghijklmnopqrstuuN5kQmW0v1p1b0Hw8Q0E6b8F6c0m0a1e" } },
+    message:
+      `user "ann" in ${FILE} has a bcrypt hash (htpasswd), not a scrypt hash zhttp reads; make one with zhttp hash-password.`,
+  },
+  {
+    value: { users: { ann: HASH_TEXT.replace(/\$[^$]+$/, "$") } },
+    message:
+      `user "ann" in ${FILE} has a damaged scrypt hash, not a scrypt hash zhttp reads; make one with zhttp hash-password.`,
+  },
+  {
+    value: { users: { ann: HASH_TEXT.replace("ln=15", "ln=10") } },
+    message:
+      `user "ann" in ${FILE} has a hash too cheap to resist guessing (ln=10, under 14); make a new one with zhttp hash-password.`,
+  },
+  {
+    value: { users: { ann: 42 } },
+    message: `user "ann" in ${FILE} must have a password hash (a string) from zhttp hash-password.`,
+  },
+  ...["a:b", "", "tab\there"].map((name) => ({
+    value: { users: { [name]: HASH_TEXT } },
+    message:
+      `user "${name}" in ${FILE} is not a possible user name: it must not be empty or hold a colon or control characters.`,
+  })),
+  ...[["ann"], "ann", null].map((users) => ({
+    value: { users },
+    message:
+      `"users" in ${FILE} must be an object of user names and password hashes, like {"ann": "$scrypt$…"} from zhttp hash-password.`,
+  })),
+  {
+    value: { users: {} },
+    message: `"users" in ${FILE} names no user; add one or remove "users".`,
+  },
+  {
+    value: { realm: "caf\u00e9" },
+    message:
+      `"realm" in ${FILE} must be up to 100 printable ASCII characters without quotes or backslashes, not "café".`,
+  },
+  { value: { realm: 7 }, message: `"realm" in ${FILE} must be a string.` },
+  ...["/public", ["/a", 1], { "/a": true }].map((list) => ({
+    value: { public: list },
+    message: `"public" in ${FILE} must be a list of path prefixes, like ["/public"].`,
+  })),
+  // A drive or a device name can be no path on Windows; elsewhere they are ordinary names.
+  ...["public", "/a/../b", "/a\\b", ...(Deno.build.os === "windows" ? ["/C:/x", "/con"] : [])]
+    .map((prefix) => ({
+      value: { protect: [prefix] },
+      message:
+        `"protect" in ${FILE} holds "${prefix}", which is no path prefix a request could name, like "/public".`,
+    })),
+];
+
+for (const { value, message } of authFileErrorCases) {
+  Deno.test(`parseConfigFile() refuses ${JSON.stringify(value).slice(0, 60)} in one sentence`, () => {
+    const actual = configErrorOf(() => parseConfigFile(JSON.stringify(value), FILE));
+    assert.equal(actual, message);
+    assert.doesNotMatch(actual, /hunter2/, "the plain-text password was repeated");
+  });
+}
+
+Deno.test("resolveConfig() without users leaves the site open", () => {
+  assert.equal(resolveConfig({ flags: {}, root: "/srv" }).auth, null);
+});
+
+Deno.test("resolveConfig() takes users, realm and prefixes from the file", () => {
+  const file = parseConfigFile(
+    JSON.stringify({ users: { ann: HASH_TEXT }, public: ["/public"], realm: "Team" }),
+    FILE,
+  );
+  assert.deepEqual(resolveConfig({ file, flags: {}, root: "/srv" }).auth, {
+    users: [{ name: "ann", hash: HASH }],
+    realm: "Team",
+    public: ["/public"],
+  });
+  const protect = parseConfigFile(
+    JSON.stringify({ users: { ann: HASH_TEXT }, protect: ["/a"] }),
+    FILE,
+  );
+  assert.deepEqual(resolveConfig({ file: protect, flags: {}, root: "/srv" }).auth, {
+    users: [{ name: "ann", hash: HASH }],
+    realm: "zhttp",
+    protect: ["/a"],
+    public: [],
+  });
+});
+
+Deno.test("resolveConfig() lets --auth and --realm replace the file's users and realm", () => {
+  const file = parseConfigFile(JSON.stringify({ users: { ann: HASH_TEXT }, realm: "File" }), FILE);
+  const command = parseCommandLine(["--auth", "bob:pw", "--realm", "Flag"]);
+  if (command.action !== "serve") throw new Error(command.action);
+  const auth = resolveConfig({ file, flags: command.settings, root: "/srv" }).auth;
+  assert.deepEqual(auth, { users: [{ name: "bob", password: "pw" }], realm: "Flag", public: [] });
+});
+
+for (const key of ["realm", "protect", "public"]) {
+  Deno.test(`resolveConfig() refuses "${key}" without users in one sentence`, () => {
+    const file = parseConfigFile(JSON.stringify({ [key]: key === "realm" ? "x" : ["/x"] }), FILE);
+    assert.equal(
+      configErrorOf(() => resolveConfig({ file, flags: {}, root: "/srv" })),
+      `"${key}" only applies when users must log in; add --auth user:password or "users" to zhttp.json.`,
+    );
+  });
+}

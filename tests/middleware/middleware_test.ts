@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { compose, type Handler, type Middleware } from "../../lib/server/handler.ts";
 import { HttpError } from "../../lib/http/errors.ts";
-import { accessLog, commonLogDate, commonLogLine } from "../../lib/middleware/access_log.ts";
+import {
+  accessLog,
+  commonLogDate,
+  commonLogLine,
+  prettyLine,
+} from "../../lib/middleware/access_log.ts";
+import { AUTHENTICATED_USER } from "../../lib/middleware/basic_auth.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { testExchange } from "../support/exchange.ts";
 import { withLogRecords } from "../support/log_records.ts";
@@ -190,3 +196,25 @@ Deno.test("commonLogLine() and commonLogDate() follow the Common Log Format, in 
     '127.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a%20b HTTP/1.1" 200 5',
   );
 });
+
+const LOGGED_IN: { user: string; field: string }[] = [
+  { user: "ann", field: "ann" },
+  { user: "Jürgen", field: "Jürgen" },
+  { user: 'ann "the admin"', field: "ann\\x20\\x22the\\x20admin\\x22" },
+  { user: "back\\slash", field: "back\\x5cslash" },
+  { user: "ideographic\u3000space", field: "ideographic\\u3000space" },
+];
+
+for (const { user, field } of LOGGED_IN) {
+  Deno.test(`commonLogLine() and prettyLine() show the user ${JSON.stringify(user)} as one field`, () => {
+    const when = new Date(Date.UTC(2000, 9, 10, 13, 55, 36));
+    const { req, res } = testExchange("GET", "/private/x");
+    req.set(AUTHENTICATED_USER, user);
+    res.end("12345");
+    assert.equal(
+      commonLogLine(req, res, 0, when),
+      `127.0.0.1 - ${field} [10/Oct/2000:13:55:36 +0000] "GET /private/x HTTP/1.1" 200 5`,
+    );
+    assert.equal(prettyLine(req, res, 1.25), `GET /private/x 200 5 B 1.3 ms 127.0.0.1 ${field}`);
+  });
+}

@@ -39,8 +39,9 @@ export class RawConnection {
     this.conn = conn;
   }
 
-  static async open(port: number): Promise<RawConnection> {
-    return new RawConnection(await Deno.connect({ hostname: "127.0.0.1", port }));
+  /** Connects to `port` on 127.0.0.1, or on `hostname` (`"::1"` for the IPv6 loopback). */
+  static async open(port: number, hostname = "127.0.0.1"): Promise<RawConnection> {
+    return new RawConnection(await Deno.connect({ hostname, port }));
   }
 
   async send(data: string | Uint8Array): Promise<void> {

@@ -4,7 +4,7 @@
  * test ends, whichever way it ends.
  */
 import path from "node:path";
-import { createApp } from "../../lib/app.ts";
+import { type AppOptions, createApp } from "../../lib/app.ts";
 import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import {
   createStaticHandler,
@@ -41,11 +41,14 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
 }
 
 /**
- * Serves `root` with the static handler behind `createApp`. Options left out take zhttp's
- * defaults: listings on, dotfiles hidden, no symlinks out of the root, DEFAULT_CACHE_CONTROL,
- * no CORS.
+ * Serves `root` with the static handler behind `createApp` (with `app`'s other options, such
+ * as auth). Options left out take zhttp's defaults: listings on, dotfiles hidden, no
+ * symlinks out of the root, DEFAULT_CACHE_CONTROL, no CORS.
  */
-export function serveStatic(options: Partial<StaticOptions> & { root: string }): TestServer {
+export function serveStatic(
+  options: Partial<StaticOptions> & { root: string },
+  app: Omit<AppOptions, "fallback"> = {},
+): TestServer {
   const handler = createStaticHandler({
     listing: true,
     showDotfiles: false,
@@ -54,7 +57,7 @@ export function serveStatic(options: Partial<StaticOptions> & { root: string }):
     cors: false,
     ...options,
   });
-  return startServer({ handler: createApp({ fallback: handler }) });
+  return startServer({ handler: createApp({ ...app, fallback: handler }) });
 }
 
 /**
@@ -76,13 +79,20 @@ export class StaticSite implements AsyncDisposable {
     this.#folder = folder;
   }
 
-  /** Writes `files` below the root and starts serving it. */
-  static async open(files: Files, options: Partial<StaticOptions> = {}): Promise<StaticSite> {
+  /**
+   * Writes `files` below the root and starts serving it; `app` builds the rest of the app
+   * (auth, say) once the root exists.
+   */
+  static async open(
+    files: Files,
+    options: Partial<StaticOptions> = {},
+    app: (root: string) => Omit<AppOptions, "fallback"> = () => ({}),
+  ): Promise<StaticSite> {
     const folder = await tempFolder();
     const root = path.join(folder.dir, "root");
     await Deno.mkdir(root);
     await writeFiles(root, files);
-    return new StaticSite(folder, root, serveStatic({ root, ...options }));
+    return new StaticSite(folder, root, serveStatic({ root, ...options }, app(root)));
   }
 
   get port(): number {
