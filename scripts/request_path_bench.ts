@@ -13,6 +13,7 @@ import { OutputBuffer } from "../lib/http/output.ts";
 import { Http1ResponseWriter } from "../lib/http/response.ts";
 import { HttpRequest, type RequestOrigin } from "../lib/server/request.ts";
 import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
+import { fetchHandler } from "../lib/handlers/fetch_adapter.ts";
 import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
 
 const root = Deno.makeTempDirSync({ prefix: "zhttp-request-bench-" });
@@ -32,6 +33,9 @@ const files = createApp({
     cors: false,
   }),
 });
+
+// The same answer as /hello, from a handler written for Deno.serve (scripts/bench/fetch_hello.ts).
+const helloFetch = fetchHandler(() => new Response("Hello, World!\n"));
 
 const ORIGIN: RequestOrigin = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
@@ -81,6 +85,10 @@ Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, async (
 // One after the other, so each request takes a stat of its own (none arrive together).
 Deno.bench("16 pipelined GET /1k.bin (cached file)", { group: "path" }, async () => {
   await answerAll(parser, files, fileBatch);
+});
+
+Deno.bench("16 pipelined GET /hello through fetchHandler()", { group: "path" }, async () => {
+  await answerAll(parser, helloFetch, helloBatch);
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
