@@ -20,7 +20,14 @@ const PROBE_INTERVAL_MS = 50;
 /** How much of a server's stderr is kept to explain a failed start. */
 const STDERR_TAIL_CHARS = 4_000;
 
-export type PeerName = "zhttp" | "deno-hello" | "deno-files" | "nginx";
+export type PeerName =
+  | "zhttp"
+  | "deno-hello"
+  | "deno-files"
+  | "nginx"
+  | "zhttp-native"
+  | "zhttp-fetch"
+  | "deno-fetch";
 
 /** How to launch one peer; `root` is the fixture folder every file server serves. */
 export interface LaunchOptions {
@@ -37,6 +44,9 @@ export const PEER_LABELS: Record<PeerName, string> = {
   "deno-hello": "Deno.serve hello",
   "deno-files": "Deno.serve files",
   nginx: "nginx",
+  "zhttp-native": "zhttp native handler",
+  "zhttp-fetch": "zhttp fetchHandler()",
+  "deno-fetch": "Deno.serve, same handler",
 };
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -171,8 +181,45 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
       cleanup: nothing,
     }),
     nginx: () => nginxLaunch(port, options),
+    // The adapter's overhead: the three run with the same V8 flags, so that they differ in
+    // the server only.
+    "zhttp-native": () => zhttpHelloLaunch("native", port),
+    "zhttp-fetch": () => zhttpHelloLaunch("fetch", port),
+    "deno-fetch": () => ({
+      program: deno,
+      args: [
+        "run",
+        "--allow-net",
+        V8_FLAGS_ARG,
+        path.join(BENCH_DIR, "deno_fetch.ts"),
+        "--port",
+        String(port),
+      ],
+      expectedCommand: "deno",
+      probePath: "/hello",
+      cleanup: nothing,
+    }),
   };
   return await launches[name]();
+}
+
+function zhttpHelloLaunch(handler: "native" | "fetch", port: number): Launch {
+  return {
+    program: Deno.execPath(),
+    args: [
+      "run",
+      "--allow-net",
+      V8_FLAGS_ARG,
+      path.join(BENCH_DIR, "zhttp_hello.ts"),
+      "--handler",
+      handler,
+      "--port",
+      String(port),
+    ],
+    expectedCommand: "deno",
+    probePath: "/hello",
+    cleanup: () => Promise.resolve(),
+  };
 }
 
 async function nginxLaunch(port: number, options: LaunchOptions): Promise<Launch> {
