@@ -397,6 +397,25 @@ Deno.test("fetchHandler() answers 500 when the handler throws, rejects or return
   }
 });
 
+Deno.test("fetchHandler() reads a chunked body and drops its trailer fields", async () => {
+  const handler = fetchHandler(async (request) =>
+    Response.json({ body: await request.text(), trailer: request.headers.get("x-checksum") })
+  );
+  await using server = startServer({ handler });
+  using connection = await RawConnection.open(server.addr.port);
+  await connection.send(
+    "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 1234\r\n\r\n",
+  );
+  assert.deepEqual(JSON.parse((await connection.response()).text()), {
+    body: "hello world",
+    trailer: null,
+  });
+  // The trailer section was consumed with the body: the next request parses cleanly.
+  await connection.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal((await connection.response()).status, 200);
+});
+
 Deno.test("fetchHandler() answers 413 for a body over the limit read with request.text()", async () => {
   const handler = fetchHandler(async (request) => new Response(await request.text()));
   await using server = startServer({ handler, limits: { maxBodyBytes: 1000 } });
