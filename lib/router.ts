@@ -22,6 +22,33 @@ interface Route {
   readonly handlers: Map<string, Handler>;
 }
 
+/**
+ * Routes requests by method and path pattern to handlers; `handler()` makes it one
+ * handler. Exact patterns are looked up in one step; patterns with parameters are tried in
+ * the order they were added.
+ *
+ * @example An API with parameters, a wildcard and files for everything else
+ * ```ts
+ * import { createStaticHandler, Router, serve } from "@zhttp/zhttp";
+ *
+ * const router = new Router()
+ *   .get("/users/:id", (req, res) => res.end(`user ${req.params.id}\n`))
+ *   .post("/users", async (req, res) => {
+ *     res.status = 201;
+ *     res.end(await req.text());
+ *   })
+ *   .get("/docs/*", (req, res) => res.end(`page ${req.params["*"]}\n`))
+ *   .fallback(createStaticHandler({
+ *     root: "public",
+ *     listing: false,
+ *     showDotfiles: false,
+ *     followSymlinks: false,
+ *     cacheControl: "no-cache",
+ *     cors: false,
+ *   }));
+ * serve({ handler: router.handler() });
+ * ```
+ */
 export class Router {
   /** Patterns without parameters or wildcard, looked up in one step. */
   readonly #exact = new Map<string, Route>();
@@ -29,18 +56,22 @@ export class Router {
   readonly #patterns: Route[] = [];
   #fallback: Handler | null = null;
 
+  /** Routes GET (and so HEAD) requests for `pattern` to `handler`. */
   get(pattern: string, handler: Handler): this {
     return this.on("GET", pattern, handler);
   }
 
+  /** Routes POST requests for `pattern` to `handler`. */
   post(pattern: string, handler: Handler): this {
     return this.on("POST", pattern, handler);
   }
 
+  /** Routes PUT requests for `pattern` to `handler`. */
   put(pattern: string, handler: Handler): this {
     return this.on("PUT", pattern, handler);
   }
 
+  /** Routes DELETE requests for `pattern` to `handler`. */
   delete(pattern: string, handler: Handler): this {
     return this.on("DELETE", pattern, handler);
   }

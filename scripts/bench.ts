@@ -1,7 +1,9 @@
 /**
  * `deno task bench`: zhttp against its peers (Deno.serve, a Deno.serve file server, nginx),
  * each measured in the same run on the same machine, so the ratios mean something even on
- * a noisy 2-core box. Servers run pinned to core 0, wrk and curl to core 1.
+ * a noisy 2-core box; and the fetch adapter (hello-fetch) against a native handler and
+ * against Deno.serve running the same fetch handler. Servers run pinned to core 0, wrk and
+ * curl to core 1.
  *
  *   deno task bench                                  every workload, 10 s × 3 runs
  *   deno task bench --only hello,hello-pipelined     a subset

@@ -14,6 +14,7 @@ import { OutputBuffer } from "../lib/http/output.ts";
 import { Http1ResponseWriter } from "../lib/http/response.ts";
 import { HttpRequest, type RequestOrigin } from "../lib/server/request.ts";
 import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
+import { fetchHandler } from "../lib/handlers/fetch_adapter.ts";
 import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
 import { hashPasswordSync } from "../lib/auth/password_hash.ts";
 import { basicAuth } from "../lib/middleware/basic_auth.ts";
@@ -49,6 +50,8 @@ const behindLogin = createApp({
   }),
   auth: basicAuth({ users: [{ name: "bench", hash: hashPasswordSync("bench-password") }] }),
 });
+// The same answer as /hello, from a handler written for Deno.serve (scripts/bench/fetch_hello.ts).
+const helloFetch = fetchHandler(() => new Response("Hello, World!\n"));
 
 const ORIGIN: RequestOrigin = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
@@ -110,6 +113,10 @@ Deno.bench("16 pipelined GET /1k.bin, no login", { group: "login", baseline: tru
 
 Deno.bench("16 pipelined GET /1k.bin, logged in (remembered)", { group: "login" }, async () => {
   await answerAll(parser, behindLogin, loggedInBatch);
+});
+
+Deno.bench("16 pipelined GET /hello through fetchHandler()", { group: "path" }, async () => {
+  await answerAll(parser, helloFetch, helloBatch);
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));

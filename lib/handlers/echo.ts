@@ -5,6 +5,17 @@
  */
 import type { Handler } from "../server/handler.ts";
 
+/**
+ * Sends the request body straight back as it streams in, with its Content-Type and, when
+ * the request had one, its Content-Length: one piece in memory at a time, whatever the size.
+ *
+ * @example
+ * ```ts
+ * import { echoBody, Router, serve } from "@zhttp/zhttp";
+ *
+ * serve({ handler: new Router().on(["POST", "PUT"], "/echo", echoBody).handler() });
+ * ```
+ */
 export const echoBody: Handler = async (req, res) => {
   const contentType = req.headers.get("content-type");
   if (contentType !== null) res.setHeader("Content-Type", contentType);
@@ -16,6 +27,16 @@ export const echoBody: Handler = async (req, res) => {
   res.end();
 };
 
+/**
+ * Describes the request itself, as text: its request line and its header fields as sent.
+ *
+ * @example
+ * ```ts
+ * import { echoRequest, Router, serve } from "@zhttp/zhttp";
+ *
+ * serve({ handler: new Router().get("/echo", echoRequest).handler() });
+ * ```
+ */
 export const echoRequest: Handler = (req, res) => {
   const lines = [`${req.method} ${req.target} ${req.version}`];
   for (const [name, value] of req.headers.entries()) lines.push(`${name}: ${value}`);

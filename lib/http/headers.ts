@@ -5,7 +5,21 @@
  */
 import { decodeLatin1, equalsIgnoringAsciiCase } from "./latin1.ts";
 
-/** Views of the header fields: offsets into the buffer, decoded only when asked. */
+/**
+ * Views of the header fields: offsets into the buffer, decoded only when asked. A handler
+ * reaches it as `req.headers`.
+ *
+ * @example Look up one field, or walk them all
+ * ```ts
+ * import type { Handler } from "@zhttp/zhttp";
+ *
+ * const inspect: Handler = (req, res) => {
+ *   const agent = req.headers.get("user-agent") ?? "unknown"; // Names in lowercase.
+ *   const lines = [...req.headers.entries()].map(([name, value]) => `${name}: ${value}`);
+ *   res.end(`${agent}\n${lines.join("\n")}\n`);
+ * };
+ * ```
+ */
 export class HeaderTable {
   /** Number of field lines, in the order they were sent. */
   readonly count: number;

@@ -33,7 +33,17 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** More field lines than this get 431. */
 export const MAX_HEADER_COUNT = 100;
 
-/** Bounds on one request head; exceeding one is a 414 or 431 before the head completes. */
+/**
+ * Bounds on one request head; exceeding one is a 414 or 431 before the head completes.
+ *
+ * @example Room for large cookies
+ * ```ts
+ * import { hello, type ParserLimits, serve } from "@zhttp/zhttp";
+ *
+ * const limits: Partial<ParserLimits> = { maxHeaderBytes: 64 * 1024 };
+ * serve({ handler: hello, limits });
+ * ```
+ */
 export interface ParserLimits {
   /** Bytes of the request line, excluding its CRLF, including empty lines before it. */
   maxRequestLineBytes: number;
@@ -43,16 +53,55 @@ export interface ParserLimits {
   maxHeaderCount: number;
 }
 
+/**
+ * The head limits unless configured otherwise: an 8 KiB request line, 16 KiB of field
+ * lines, 100 field lines.
+ *
+ * @example Twice the field lines
+ * ```ts
+ * import { DEFAULT_PARSER_LIMITS, hello, serve } from "@zhttp/zhttp";
+ *
+ * serve({
+ *   handler: hello,
+ *   limits: { maxHeaderCount: 2 * DEFAULT_PARSER_LIMITS.maxHeaderCount },
+ * });
+ * ```
+ */
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxRequestLineBytes: MAX_REQUEST_LINE_BYTES,
   maxHeaderBytes: MAX_HEADER_BYTES,
   maxHeaderCount: MAX_HEADER_COUNT,
 });
 
-/** The four shapes of request-target, RFC 9112 §3.2. */
+/**
+ * The four shapes of request-target, RFC 9112 §3.2: `/path?query`, `http://host/path` (to
+ * proxies), `host:port` (CONNECT) and `*` (server-wide OPTIONS).
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "@zhttp/zhttp";
+ *
+ * const onlyPaths: Handler = (req, res) => {
+ *   res.status = req.head.targetForm === "origin" ? 200 : 400;
+ *   res.end();
+ * };
+ * ```
+ */
 export type TargetForm = "origin" | "absolute" | "authority" | "asterisk";
 
-/** How the message body is delimited, RFC 9112 §6.3. */
+/**
+ * How the message body is delimited, RFC 9112 §6.3: none, a Content-Length, or chunked.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "@zhttp/zhttp";
+ *
+ * const describe: Handler = (req, res) => {
+ *   const kind = req.head.bodyKind;
+ *   res.end(kind === "length" ? `${req.head.contentLength} bytes` : kind);
+ * };
+ * ```
+ */
 export type BodyKind = "none" | "length" | "chunked";
 
 /** Incremental parser; one per connection, reused for every request on it. */
@@ -610,7 +659,18 @@ export class HeadParser {
 
 /**
  * One parsed request head. Every offset points into `buffer`, and strings are made on first
- * use: the head is valid only while the caller leaves those bytes alone.
+ * use: the head is valid only while the caller leaves those bytes alone. A handler reaches
+ * it as `req.head`, for the framing facts.
+ *
+ * @example Refuse uploads whose size is not said up front
+ * ```ts
+ * import { type Handler, HttpError } from "@zhttp/zhttp";
+ *
+ * const upload: Handler = async (req, res) => {
+ *   if (req.head.bodyKind === "chunked") throw new HttpError(411, "Length Required");
+ *   res.end(`${(await req.bytes()).length} bytes received\n`);
+ * };
+ * ```
  */
 export class RequestHead {
   /** The buffer the head was parsed from; all offsets point into it. */
@@ -619,9 +679,13 @@ export class RequestHead {
   readonly start: number;
   /** First byte after the empty line ending the head: where the body or next request starts. */
   readonly end: number;
+  /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
   readonly versionMinor: 0 | 1;
+  /** Which of the four request-target shapes was sent. */
   readonly targetForm: TargetForm;
+  /** The field lines, as views into `buffer`. */
   readonly headers: HeaderTable;
+  /** How the body is delimited: none, Content-Length or chunked. */
   readonly bodyKind: BodyKind;
   /** The Content-Length when bodyKind is "length" (may be 0), else 0. */
   readonly contentLength: number;

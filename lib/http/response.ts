@@ -39,7 +39,25 @@ export interface ResponseContext {
 
 /**
  * How a handler answers. Headers can change until the head is sent, which happens at the
- * first `write()`, at `flushHeaders()` or at `end()`.
+ * first `write()`, at `flushHeaders()` or at `end()`. A body given to `end()` gets a
+ * Content-Length; a streamed one the Content-Length the handler set, else chunked coding
+ * (HTTP/1.1) or the end of the connection (HTTP/1.0).
+ *
+ * @example A download streamed with its length, with backpressure
+ * ```ts
+ * import type { Handler } from "@zhttp/zhttp";
+ *
+ * const download: Handler = async (_req, res) => {
+ *   using file = await Deno.open("big.iso");
+ *   res.setHeader("Content-Type", "application/octet-stream");
+ *   res.setHeader("Content-Length", (await file.stat()).size);
+ *   const chunk = new Uint8Array(256 * 1024);
+ *   for (let read = await file.read(chunk); read !== null; read = await file.read(chunk)) {
+ *     await res.write(chunk.subarray(0, read)); // The chunk is reused once this resolves.
+ *   }
+ *   res.end();
+ * };
+ * ```
  */
 export interface ResponseWriter {
   /** The status code to send; change it before the head goes out. */

@@ -9,10 +9,39 @@ import type { HttpRequest } from "../server/request.ts";
 import { hostOf } from "../server/transport.ts";
 import { AUTHENTICATED_USER } from "./basic_auth.ts";
 
+/**
+ * How access log lines look: "pretty" (`GET /hello 200 14 B 0.3 ms 127.0.0.1`) or "common",
+ * the Common Log Format that log tools read.
+ *
+ * @example
+ * ```ts
+ * import { accessLog, type AccessLogFormat } from "@zhttp/zhttp";
+ *
+ * const format: AccessLogFormat = Deno.stdout.isTerminal() ? "pretty" : "common";
+ * const log = accessLog(format);
+ * ```
+ */
 export type AccessLogFormat = "pretty" | "common";
 
 const logger = getLogger(["zhttp", "access"]);
 
+/**
+ * A middleware that logs one line per answered request, with its status, size and time,
+ * through LogTape (category `["zhttp", "access"]`, level info): nothing is printed until
+ * LogTape is configured with a sink for it.
+ *
+ * @example Log requests to the console
+ * ```ts
+ * import { configure, getConsoleSink } from "@logtape/logtape";
+ * import { accessLog, compose, hello, serve } from "@zhttp/zhttp";
+ *
+ * await configure({
+ *   sinks: { console: getConsoleSink() },
+ *   loggers: [{ category: ["zhttp", "access"], lowestLevel: "info", sinks: ["console"] }],
+ * });
+ * serve({ handler: compose(hello, accessLog()) });
+ * ```
+ */
 export function accessLog(format: AccessLogFormat = "pretty"): Middleware {
   const formatLine = format === "common" ? commonLogLine : prettyLine;
   return (next) => (req, res) => {

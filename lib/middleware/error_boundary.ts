@@ -11,6 +11,22 @@ import type { Middleware } from "../server/handler.ts";
 import type { ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../server/request.ts";
 
+/**
+ * A middleware that answers what the handlers after it throw, by the server's one policy:
+ * an HttpError becomes its status; anything else is logged (category
+ * `["zhttp", "handler"]`) and answered 500, and the connection closes. Placed inside the
+ * access log, it lets the log see the status that was sent.
+ *
+ * @example
+ * ```ts
+ * import { accessLog, compose, errorBoundary, serve } from "@zhttp/zhttp";
+ *
+ * const failing = () => {
+ *   throw new Error("a bug"); // Answered 500; the message stays in the log.
+ * };
+ * serve({ handler: compose(failing, accessLog(), errorBoundary()) });
+ * ```
+ */
 export function errorBoundary(): Middleware {
   return (next) => (req, res) => {
     let result;

@@ -46,6 +46,24 @@ const NO_SOURCE: BufferedSource = {
   beforeFirstWait: () => Promise.resolve(),
 };
 
+/**
+ * A request body as it arrives: `read()` hands out one piece at a time, a view of the
+ * connection's buffer valid until the next read, and null at the end. A handler reaches it
+ * as `req.body`; `req.bytes()` and `req.text()` read it whole.
+ *
+ * @example Count an upload's bytes without holding it
+ * ```ts
+ * import type { Handler } from "@zhttp/zhttp";
+ *
+ * const count: Handler = async (req, res) => {
+ *   let total = 0;
+ *   for (let piece = await req.body.read(); piece !== null; piece = await req.body.read()) {
+ *     total += piece.length;
+ *   }
+ *   res.end(`${total} bytes\n`);
+ * };
+ * ```
+ */
 export class BodyReader {
   /** The body of every request without one (most of them): shared, as it has no state. */
   static readonly NONE: BodyReader = new BodyReader(NO_SOURCE, {
@@ -63,6 +81,10 @@ export class BodyReader {
   #waited = false;
   #bytesRead = 0;
 
+  /**
+   * Reads the body `framing` describes from `source`. Throws HttpError(413) at once when a
+   * Content-Length is over the limit.
+   */
   constructor(source: BufferedSource, framing: BodyFraming, limits: BodyLimits) {
     this.#source = source;
     this.#floor = framing.start;

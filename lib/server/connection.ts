@@ -26,7 +26,18 @@ import { type ReadGate, ReadPermit } from "./read_gate.ts";
 import { HttpRequest, type RequestOrigin } from "./request.ts";
 import type { Transport } from "./transport.ts";
 
-/** How long each kind of wait may last, in milliseconds. */
+/**
+ * How long each kind of wait may last, in milliseconds (DEFAULT_TIMEOUTS). A client that
+ * trickles its request (slowloris) or stops reading the answer is cut off, not waited for.
+ *
+ * @example Short deadlines for a server behind a proxy on the same host
+ * ```ts
+ * import { hello, serve, type Timeouts } from "@zhttp/zhttp";
+ *
+ * const timeouts: Partial<Timeouts> = { headMs: 2_000, idleMs: 60_000 };
+ * serve({ handler: hello, timeouts });
+ * ```
+ */
 export interface Timeouts {
   /** From the first byte of a request (or from accept) until its head is complete → 408. */
   headMs: number;
@@ -38,7 +49,18 @@ export interface Timeouts {
   writeMs: number;
 }
 
-/** The size limits a connection enforces on requests. */
+/**
+ * The size limits a connection enforces on requests: the head's (DEFAULT_PARSER_LIMITS),
+ * 414 or 431 beyond them, and the body's (DEFAULT_MAX_BODY_BYTES), 413 beyond it.
+ *
+ * @example Small heads and bodies only
+ * ```ts
+ * import { type ConnectionLimits, echoBody, serve } from "@zhttp/zhttp";
+ *
+ * const limits: Partial<ConnectionLimits> = { maxHeaderBytes: 4096, maxBodyBytes: 64 * 1024 };
+ * serve({ handler: echoBody, limits });
+ * ```
+ */
 export interface ConnectionLimits extends ParserLimits {
   /** Request bodies larger than this get 413. */
   maxBodyBytes: number;

@@ -27,6 +27,18 @@ export interface RequestOrigin {
  * an authentication middleware found, say): `const USER = new RequestKey<string>("user")`,
  * then `req.set(USER, name)` and `req.get(USER)`. Keys are compared by identity, so two
  * middlewares never collide on a name.
+ *
+ * @example The user a middleware found, for the handler after it
+ * ```ts
+ * import { type Handler, type Middleware, RequestKey } from "@zhttp/zhttp";
+ *
+ * const USER = new RequestKey<string>("user");
+ * const identify: Middleware = (next) => (req, res) => {
+ *   req.set(USER, req.headers.get("x-user") ?? "guest");
+ *   return next(req, res);
+ * };
+ * const greet: Handler = (req, res) => res.end(`Hello, ${req.get(USER)}!\n`);
+ * ```
  */
 export class RequestKey<T> {
   /** What the slot holds, for debugging. */
@@ -34,12 +46,30 @@ export class RequestKey<T> {
   /** Never set: it only carries the slot's type. */
   declare readonly type: T;
 
+  /** A new slot, distinct from every other; `description` is only for debugging. */
   constructor(description: string) {
     this.description = description;
   }
 }
 
-/** One request, as a handler sees it. */
+/**
+ * One request, as a handler sees it: method, target, headers and body, read lazily from
+ * the connection's buffer; where it came from; an abort signal; slots for middleware.
+ *
+ * @example Read a JSON body and answer with where it came from
+ * ```ts
+ * import { type Handler, hostOf, HttpError } from "@zhttp/zhttp";
+ *
+ * const api: Handler = async (req, res) => {
+ *   if (req.headers.get("content-type") !== "application/json") {
+ *     throw new HttpError(415, "Unsupported Media Type", { closeConnection: false });
+ *   }
+ *   const order = JSON.parse(await req.text());
+ *   res.setHeader("Content-Type", "application/json");
+ *   res.end(JSON.stringify({ received: order, from: hostOf(req.remoteAddr) }));
+ * };
+ * ```
+ */
 export class HttpRequest {
   /** Route parameters (`/users/:id` → `{ id }`), percent-decoded once by the router. */
   params: Record<string, string> = {};
@@ -50,12 +80,14 @@ export class HttpRequest {
   #path: string | undefined;
   #values: Map<RequestKey<unknown>, unknown> | null = null;
 
+  /** Made by the connection for each request it reads. */
   constructor(head: RequestHead, body: BodyReader, origin: RequestOrigin) {
     this.#head = head;
     this.#body = body;
     this.#origin = origin;
   }
 
+  /** The method as sent (case-sensitive, RFC 9110 §9.1): "GET", "POST"... */
   get method(): string {
     return this.#head.method;
   }
@@ -70,10 +102,12 @@ export class HttpRequest {
     return this.#head.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
   }
 
+  /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
   get versionMinor(): 0 | 1 {
     return this.#head.versionMinor;
   }
 
+  /** The header fields; `get(name)` takes the name in lowercase. */
   get headers(): HeaderTable {
     return this.#head.headers;
   }

@@ -20,7 +20,41 @@ import type { ResponseWriter } from "../http/response.ts";
 import type { Middleware } from "./handler.ts";
 import type { HttpRequest } from "./request.ts";
 
-/** Passes everything to `inner`; subclasses override what they change. */
+/**
+ * Passes everything to `inner`; subclasses override what they change: `onHead()` to decide
+ * and adjust the head, `write()` and `end()` to transform the body, `complete()` for
+ * asynchronous work at the end, `abandon()` to release what they hold when the handler
+ * failed.
+ *
+ * @example Upper-case text bodies (the length stays, so Content-Length does too)
+ * ```ts
+ * import { ResponseWrapper } from "@zhttp/zhttp";
+ *
+ * class UpperCaseWriter extends ResponseWrapper {
+ *   #text = false;
+ *
+ *   protected override onHead(): void {
+ *     this.#text = this.getHeader("content-type")?.startsWith("text/") === true;
+ *   }
+ *
+ *   override write(chunk: Uint8Array | string): Promise<void> {
+ *     this.commitHead();
+ *     return this.inner.write(this.#text ? shout(chunk) : chunk);
+ *   }
+ *
+ *   override end(body?: Uint8Array | string): void {
+ *     this.commitHead();
+ *     this.inner.end(body !== undefined && this.#text ? shout(body) : body);
+ *   }
+ * }
+ *
+ * function shout(chunk: Uint8Array | string): Uint8Array {
+ *   const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+ *   // A copy: a streamed chunk belongs to its writer.
+ *   return bytes.map((byte) => byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : byte);
+ * }
+ * ```
+ */
 export class ResponseWrapper implements ResponseWriter {
   /** The writer this one hands its response to. */
   protected readonly inner: ResponseWriter;
@@ -37,6 +71,7 @@ export class ResponseWrapper implements ResponseWriter {
     return this.inner.status;
   }
 
+  /** Sets the status code on the wrapped writer. */
   set status(status: number) {
     this.inner.status = status;
   }
@@ -156,8 +191,21 @@ export class ResponseWrapper implements ResponseWriter {
  * A middleware that wraps each response in the writer `wrap` makes for it (null leaves the
  * response unwrapped, at no cost), and completes the wrapper once the handler returned.
  *
+ * @example Count the bytes of every response to a path under /api/
  * ```ts
- * const shout = wrapResponses((_req, res) => new UpperCaseWriter(res));
+ * import { compose, hello, ResponseWrapper, serve, wrapResponses } from "@zhttp/zhttp";
+ *
+ * let apiBytes = 0;
+ * class Counting extends ResponseWrapper {
+ *   override complete(): void {
+ *     super.complete();
+ *     apiBytes += this.bytesWritten;
+ *   }
+ * }
+ * const counting = wrapResponses((req, res) =>
+ *   req.path.startsWith("/api/") ? new Counting(res) : null
+ * );
+ * serve({ handler: compose(hello, counting) });
  * ```
  */
 export function wrapResponses(

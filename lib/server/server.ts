@@ -13,21 +13,77 @@ import { Semaphore } from "./semaphore.ts";
 import { StallClock } from "./stall_clock.ts";
 import { type Listener, listenTcp, type Transport } from "./transport.ts";
 
-/** Connections served at once unless configured otherwise. */
+/**
+ * Connections served at once unless configured otherwise.
+ *
+ * @example Twice as many
+ * ```ts
+ * import { DEFAULT_MAX_CONNECTIONS, hello, serve } from "@zhttp/zhttp";
+ *
+ * serve({ handler: hello, maxConnections: 2 * DEFAULT_MAX_CONNECTIONS });
+ * ```
+ */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
-/** Request bodies above this get 413 unless configured otherwise. */
+/**
+ * Request bodies above this get 413 unless configured otherwise.
+ *
+ * @example Uploads of up to 1 GiB
+ * ```ts
+ * import { echoBody, serve } from "@zhttp/zhttp";
+ *
+ * serve({ handler: echoBody, limits: { maxBodyBytes: 1024 ** 3 } });
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
+/**
+ * How long each kind of wait may last unless configured otherwise: 10 s for a request head,
+ * 5 s between requests on a kept-alive connection, 30 s without progress on a body read or
+ * on a write.
+ *
+ * @example A longer keep-alive, the other deadlines as they are
+ * ```ts
+ * import { DEFAULT_TIMEOUTS, hello, serve } from "@zhttp/zhttp";
+ *
+ * serve({ handler: hello, timeouts: { idleMs: 4 * DEFAULT_TIMEOUTS.idleMs } });
+ * ```
+ */
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   headMs: 10_000,
   idleMs: 5_000,
   bodyMs: 30_000,
   writeMs: 30_000,
 };
-/** How long a graceful shutdown waits for requests in flight before closing them. */
+/**
+ * How long a graceful shutdown waits for requests in flight before closing them.
+ *
+ * @example Give downloads a minute to finish
+ * ```ts
+ * import { hello, serve } from "@zhttp/zhttp";
+ *
+ * const server = serve({ handler: hello, drainMs: 60_000 });
+ * Deno.addSignalListener("SIGTERM", () => server.shutdown());
+ * ```
+ */
 export const DEFAULT_DRAIN_MS = 10_000;
 
-/** How a Server listens and serves. */
+/**
+ * How a Server listens and serves: the handler, where connections come from, and the
+ * bounds on them. Everything but the handler has a default.
+ *
+ * @example One port on every interface, with a connection bound
+ * ```ts
+ * import { hello, type ServeOptions, serve } from "@zhttp/zhttp";
+ *
+ * const options: ServeOptions = {
+ *   handler: hello,
+ *   hostname: "0.0.0.0",
+ *   port: 8080,
+ *   maxConnections: 256,
+ * };
+ * serve(options);
+ * ```
+ */
 export interface ServeOptions {
   /** Answers every request. */
   handler: Handler;
@@ -50,7 +106,18 @@ export interface ServeOptions {
   drainMs?: number;
 }
 
-/** What a shutdown did, for the person watching the console. */
+/**
+ * What a shutdown did, for the person watching the console.
+ *
+ * @example
+ * ```ts
+ * import { hello, serve } from "@zhttp/zhttp";
+ *
+ * const server = serve({ handler: hello });
+ * const { inFlight, forced } = await server.shutdown();
+ * console.log(`${inFlight} requests were in flight; ${forced} did not finish in time`);
+ * ```
+ */
 export interface ShutdownReport {
   /** Requests being answered when the shutdown began. */
   inFlight: number;
@@ -58,7 +125,23 @@ export interface ShutdownReport {
   forced: number;
 }
 
-/** An HTTP/1.1 server over any number of listeners. */
+/**
+ * An HTTP/1.1 server over any number of listeners: it serves from the moment it is made
+ * until `shutdown()` (graceful) or `close()` (at once).
+ *
+ * @example Serve, then stop gracefully on Ctrl+C
+ * ```ts
+ * import { hello, Server } from "@zhttp/zhttp";
+ *
+ * const server = new Server({ handler: hello, port: 8080 });
+ * console.log(`listening on http://localhost:${server.addr.port}/`);
+ * Deno.addSignalListener("SIGINT", async () => {
+ *   const report = await server.shutdown();
+ *   console.log(`stopped; ${report.forced} connections cut at the drain deadline`);
+ * });
+ * await server.finished;
+ * ```
+ */
 export class Server {
   /** The addresses listened on, one per listener, in the order given. */
   readonly addrs: readonly Deno.Addr[];
@@ -269,7 +352,22 @@ export class Server {
   }
 }
 
-/** Starts a server: `serve({ handler, port: 8080 })`. The same as `new Server(options)`. */
+/**
+ * Starts a server: the same as `new Server(options)`. Without `listeners`, it binds
+ * hostname:port (127.0.0.1 and a free port by default) and throws `Deno.errors.AddrInUse`
+ * and the like synchronously.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@zhttp/zhttp";
+ *
+ * const server = serve({
+ *   handler: (_req, res) => res.end("Hello!\n"),
+ *   port: 8080,
+ * });
+ * console.log(server.addr); // { transport: "tcp", hostname: "127.0.0.1", port: 8080 }
+ * ```
+ */
 export function serve(options: ServeOptions): Server {
   return new Server(options);
 }

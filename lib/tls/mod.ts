@@ -4,9 +4,11 @@
  * (`--https`). It only reads and writes certificate files; it opens no socket.
  *
  * ```ts
+ * import { dataFolder, prepareLocalCertificate } from "./mod.ts";
+ *
  * const folder = dataFolder(Deno.build.os, (name) => Deno.env.get(name));
  * const local = await prepareLocalCertificate({ folder, hostname: Deno.hostname() });
- * Deno.listenTls({ port, cert: local.certificatePem, key: local.privateKeyPem });
+ * Deno.listenTls({ port: 8443, cert: local.certificatePem, key: local.privateKeyPem });
  * ```
  *
  * Every startup mistake is a TlsSetupError: one sentence naming the file, for exit 2.

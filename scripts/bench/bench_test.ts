@@ -186,6 +186,40 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
   assert.equal(json.zhttpBench.workloads.hello.strongest, "deno-hello");
 });
 
+Deno.test("summaryJson() takes hello-fetch's ratios to the fetch adapter", () => {
+  const helloFetch = WORKLOADS.find((workload) => workload.name === "hello-fetch");
+  assert.ok(helloFetch?.kind === "load");
+  const row = (peer: LoadRow["peer"], requestsPerSecond: number): LoadRow => ({
+    peer,
+    requestsPerSecond,
+    megabytesPerSecond: 1,
+    p50Ms: 1,
+    p99Ms: 2,
+    maxMs: 50,
+    cpuShare: 1,
+    wrkCpuShare: 0.5,
+    othersOnServerCore: 0,
+    othersOnClientCore: 0,
+    errors: NO_ERRORS,
+    spread: null,
+  });
+  const json = JSON.parse(summaryJson(
+    [{
+      kind: "load",
+      workload: helloFetch,
+      rows: [row("zhttp-fetch", 40_000), row("zhttp-native", 80_000), row("deno-fetch", 50_000)],
+    }],
+    { commit: "abc1234", dirty: false, durationSeconds: 5, runs: 3 },
+  ));
+  assert.deepEqual(json.zhttpBench.workloads["hello-fetch"].ratios, {
+    "zhttp-fetch/zhttp-native": 0.5,
+    strongest: 0.5,
+    "zhttp-fetch/zhttp-native p99": 1,
+    "zhttp-fetch/deno-fetch": 0.8,
+    "zhttp-fetch/deno-fetch p99": 1,
+  });
+});
+
 Deno.test("selfTimes() sums sample time per function and per file, largest first", () => {
   const frame = (functionName: string, url: string, lineNumber: number) => ({
     functionName,

@@ -52,7 +52,8 @@ export interface RunFacts {
 const MiB = 1024 * 1024;
 
 export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: RunFacts): string {
-  const zhttp = rows.find((row) => row.peer === "zhttp");
+  const zhttp = rows.find((row) => row.peer === ratioBase(workload));
+  const baseLabel = PEER_LABELS[ratioBase(workload)];
   const lead = (row: LoadRow) =>
     workload.unit === "req/s" ? row.requestsPerSecond : row.megabytesPerSecond;
   const pipelined = workload.pipeline > 1 ? `, ${workload.pipeline} pipelined per write` : "";
@@ -70,8 +71,8 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       "wrk cpu",
       "others on cores (server/wrk)",
       "errors",
-      `zhttp ${workload.unit} ÷`,
-      "zhttp p99 ÷",
+      `${baseLabel} ${workload.unit} ÷`,
+      `${baseLabel} p99 ÷`,
     ],
     rows.map((row) => [
       PEER_LABELS[row.peer],
@@ -88,7 +89,7 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       ratioCell(zhttp, row, (r) => r.p99Ms),
     ]),
   );
-  const versus = strongestLine(rows, lead, workload.unit);
+  const versus = strongestLine(rows, lead, workload.unit, ratioBase(workload));
   const spreadRows = rows.flatMap(({ peer, spread }) =>
     spread === null ? [] : [[
       PEER_LABELS[peer],
@@ -133,10 +134,11 @@ export function formatDownloadTable(
 export function strongestPeer<Row extends { peer: PeerName }>(
   rows: readonly Row[],
   lead: (row: Row) => number,
+  base: PeerName = "zhttp",
 ): Row | undefined {
   let strongest: Row | undefined;
   for (const row of rows) {
-    if (row.peer === "zhttp") continue;
+    if (row.peer === base) continue;
     if (strongest === undefined || lead(row) > lead(strongest)) strongest = row;
   }
   return strongest;
@@ -146,11 +148,12 @@ function strongestLine<Row extends { peer: PeerName }>(
   rows: readonly Row[],
   lead: (row: Row) => number,
   unit: string,
+  base: PeerName = "zhttp",
 ): string {
-  const zhttp = rows.find((row) => row.peer === "zhttp");
-  const strongest = strongestPeer(rows, lead);
+  const zhttp = rows.find((row) => row.peer === base);
+  const strongest = strongestPeer(rows, lead, base);
   if (zhttp === undefined || strongest === undefined) return "";
-  return `\nzhttp ÷ the strongest peer (${PEER_LABELS[strongest.peer]}): ` +
+  return `\n${PEER_LABELS[base]} ÷ the strongest peer (${PEER_LABELS[strongest.peer]}): ` +
     `${(lead(zhttp) / lead(strongest)).toFixed(2)}x ${unit}`;
 }
 
@@ -163,7 +166,8 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
     if (result.kind === "load") {
       const lead = (row: LoadRow) =>
         result.workload.unit === "req/s" ? row.requestsPerSecond : row.megabytesPerSecond;
-      const zhttp = result.rows.find((row) => row.peer === "zhttp");
+      const base = ratioBase(result.workload);
+      const zhttp = result.rows.find((row) => row.peer === base);
       for (const row of result.rows) {
         entry[row.peer] = {
           rps: Math.round(row.requestsPerSecond),
@@ -176,11 +180,11 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
           ...(row.spread === null ? {} : { perConnection: row.spread }),
         };
         if (zhttp !== undefined && row !== zhttp) {
-          ratios[`zhttp/${row.peer}`] = ratio(lead(zhttp), lead(row));
-          ratios[`zhttp/${row.peer} p99`] = ratio(zhttp.p99Ms, row.p99Ms);
+          ratios[`${base}/${row.peer}`] = ratio(lead(zhttp), lead(row));
+          ratios[`${base}/${row.peer} p99`] = ratio(zhttp.p99Ms, row.p99Ms);
         }
       }
-      const strongest = strongestPeer(result.rows, lead);
+      const strongest = strongestPeer(result.rows, lead, base);
       if (zhttp !== undefined && strongest !== undefined) {
         ratios.strongest = ratio(lead(zhttp), lead(strongest));
         entry.strongest = strongest.peer;
@@ -205,6 +209,14 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
     workloads[result.workload.name] = { ...entry, ratios };
   }
   return JSON.stringify({ zhttpBench: { ...facts, workloads } });
+}
+
+/**
+ * The server a load workload's ratios are taken to: its first peer, which is zhttp, or for
+ * hello-fetch the fetch adapter (its overhead against the native handler and Deno.serve).
+ */
+function ratioBase(workload: LoadWorkload): PeerName {
+  return workload.peers[0];
 }
 
 /** Columns padded to their widest cell; the first left-aligned, the rest right-aligned. */

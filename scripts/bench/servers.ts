@@ -29,7 +29,10 @@ export type PeerName =
   | "deno-files"
   | "nginx"
   | "nginx-tuned"
-  | "lighttpd";
+  | "lighttpd"
+  | "zhttp-native"
+  | "zhttp-fetch"
+  | "deno-fetch";
 
 /** Peers that are native programs, skipped (not failed) when not installed. */
 export const NATIVE_PEERS = ["nginx", "nginx-tuned", "lighttpd"] as const;
@@ -56,6 +59,9 @@ export const PEER_LABELS: Record<PeerName, string> = {
   nginx: "nginx (sendfile)",
   "nginx-tuned": "nginx tuned",
   lighttpd: "lighttpd",
+  "zhttp-native": "zhttp native handler",
+  "zhttp-fetch": "zhttp fetchHandler()",
+  "deno-fetch": "Deno.serve, same handler",
 };
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -215,8 +221,45 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
     nginx: () => nginxLaunch(port, options, NGINX_SENDFILE),
     "nginx-tuned": () => nginxLaunch(port, options, NGINX_TUNED),
     lighttpd: () => lighttpdLaunch(port, options),
+    // The adapter's overhead: the three run with the same V8 flags, so that they differ in
+    // the server only.
+    "zhttp-native": () => zhttpHelloLaunch("native", port),
+    "zhttp-fetch": () => zhttpHelloLaunch("fetch", port),
+    "deno-fetch": () => ({
+      program: deno,
+      args: [
+        "run",
+        "--allow-net",
+        V8_FLAGS_ARG,
+        path.join(BENCH_DIR, "deno_fetch.ts"),
+        "--port",
+        String(port),
+      ],
+      expectedCommand: "deno",
+      probePath: "/hello",
+      cleanup: nothing,
+    }),
   };
   return await launches[name]();
+}
+
+function zhttpHelloLaunch(handler: "native" | "fetch", port: number): Launch {
+  return {
+    program: Deno.execPath(),
+    args: [
+      "run",
+      "--allow-net",
+      V8_FLAGS_ARG,
+      path.join(BENCH_DIR, "zhttp_hello.ts"),
+      "--handler",
+      handler,
+      "--port",
+      String(port),
+    ],
+    expectedCommand: "deno",
+    probePath: "/hello",
+    cleanup: () => Promise.resolve(),
+  };
 }
 
 /** nginx as most people run it for files: sendfile on, no open-file cache. */

@@ -46,11 +46,14 @@ export const BENCH_LOGIN = { user: "bench", password: "bench-password" };
 
 const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "deno-hello-simple", "nginx-tuned"];
 const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx", "nginx-tuned", "lighttpd"];
+/** The fetch adapter first: its ratios to the others are the point of the workload. */
+const FETCH_PEERS: PeerName[] = ["zhttp-fetch", "zhttp-native", "deno-fetch"];
 
 export const WORKLOADS: readonly Workload[] = [
   { kind: "parser", name: "parser" },
   load("hello", "/hello", 64, 1, "req/s", HELLO_PEERS),
   load("hello-pipelined", "/hello", 64, PIPELINE_DEPTH, "req/s", HELLO_PEERS),
+  load("hello-fetch", "/hello", 64, 1, "req/s", FETCH_PEERS),
   load("file-1k", "/1k.bin", 64, 1, "req/s", FILE_PEERS),
   { ...load("file-1k-1000c", "/1k.bin", 1000, 1, "req/s", FILE_PEERS), spread: true },
   load("file-100k", "/100k.bin", 64, 1, "MB/s", FILE_PEERS),

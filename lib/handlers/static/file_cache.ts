@@ -31,6 +31,17 @@ export interface CachedFile {
   readonly contentType: string;
 }
 
+/**
+ * How much of the served files the static handler keeps in memory (always revalidated by a
+ * stat, so never stale).
+ *
+ * @example Cache files up to 1 MiB, 256 MiB in all
+ * ```ts
+ * import type { FileCacheLimits } from "@zhttp/zhttp";
+ *
+ * const fileCache: FileCacheLimits = { maxFileBytes: 1024 ** 2, maxTotalBytes: 256 * 1024 ** 2 };
+ * ```
+ */
 export interface FileCacheLimits {
   /** Larger files are streamed from disk, never cached. */
   maxFileBytes: number;
@@ -38,6 +49,24 @@ export interface FileCacheLimits {
   maxTotalBytes: number;
 }
 
+/**
+ * The file cache's limits unless configured otherwise: files up to 256 KiB, 32 MiB in all.
+ *
+ * @example No cache at all
+ * ```ts
+ * import { createStaticHandler, DEFAULT_FILE_CACHE_LIMITS } from "@zhttp/zhttp";
+ *
+ * createStaticHandler({
+ *   root: "public",
+ *   listing: true,
+ *   showDotfiles: false,
+ *   followSymlinks: false,
+ *   cacheControl: "no-cache",
+ *   cors: false,
+ *   fileCache: { ...DEFAULT_FILE_CACHE_LIMITS, maxTotalBytes: 0 },
+ * });
+ * ```
+ */
 export const DEFAULT_FILE_CACHE_LIMITS: Readonly<FileCacheLimits> = {
   maxFileBytes: 256 * 1024,
   maxTotalBytes: 32 * 1024 * 1024,

@@ -28,7 +28,17 @@
  */
 import path, { type PlatformPath } from "node:path";
 
-/** `node:path`'s `posix` or `win32`: which separator, root and case rules apply. */
+/**
+ * `node:path`'s `posix` or `win32`: which separator, root and case rules apply.
+ *
+ * @example Check Windows path rules on Linux
+ * ```ts
+ * import path from "node:path";
+ * import type { PathFlavour } from "@zhttp/zhttp";
+ *
+ * const windows: PathFlavour = path.win32;
+ * ```
+ */
 export type PathFlavour = PlatformPath;
 
 export interface SafePathOptions {

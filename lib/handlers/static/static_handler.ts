@@ -41,6 +41,23 @@ import { readListing, renderListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
+/**
+ * What the static file handler serves and how. Every field without a `?` must be given.
+ *
+ * @example The settings the zhttp program uses by default
+ * ```ts
+ * import type { StaticOptions } from "@zhttp/zhttp";
+ *
+ * const options: StaticOptions = {
+ *   root: "public",
+ *   listing: true,
+ *   showDotfiles: false,
+ *   followSymlinks: false,
+ *   cacheControl: "no-cache",
+ *   cors: false,
+ * };
+ * ```
+ */
 export interface StaticOptions {
   /** The folder served. */
   root: string;
@@ -56,6 +73,7 @@ export interface StaticOptions {
   cors: boolean;
   /** Files never served even when inside the root (the executable, its zhttp.json). */
   hiddenFiles?: readonly string[];
+  /** Which files are kept in memory, and how many bytes of them (DEFAULT_FILE_CACHE_LIMITS). */
   fileCache?: Partial<FileCacheLimits>;
   /** The path rules of the OS underneath; tests pass `path.win32` to check Windows rules. */
   flavour?: PathFlavour;
@@ -94,7 +112,30 @@ const ALLOW = "GET, HEAD, OPTIONS";
 
 const logger = getLogger(["zhttp", "static"]);
 
-/** Builds the handler. The root's real path is resolved once, here. */
+/**
+ * Builds the handler that serves files below `options.root`: GET and HEAD, ranges,
+ * conditional requests, index.html, folder listings, a 404.html if there is one. Unsafe
+ * paths (`..`, backslashes, Windows device names...) are refused on every OS. The root's
+ * real path is resolved once, here.
+ *
+ * @example Files, with an API in front of them
+ * ```ts
+ * import { createStaticHandler, Router, serve } from "@zhttp/zhttp";
+ *
+ * const files = createStaticHandler({
+ *   root: "./public",
+ *   listing: false,
+ *   showDotfiles: false,
+ *   followSymlinks: false,
+ *   cacheControl: "public, max-age=3600",
+ *   cors: true,
+ * });
+ * const router = new Router()
+ *   .get("/api/health", (_req, res) => res.end("ok\n"))
+ *   .fallback(files);
+ * serve({ handler: router.handler(), port: 8080 });
+ * ```
+ */
 export function createStaticHandler(options: StaticOptions): Handler {
   const server = new StaticFiles(options);
   return (req, res) => server.serve(req, res);
