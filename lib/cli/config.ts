@@ -19,6 +19,7 @@ import { parsePathPrefix } from "../auth/auth_scope.ts";
 import { parsePasswordHash, type PasswordHash } from "../auth/password_hash.ts";
 import { hasControlCharacter, isValidRealm, MAX_REALM_CHARS } from "../http/basic_credentials.ts";
 import { resolveUrlPath } from "../handlers/static/safe_path.ts";
+import { DEFAULT_FILE_CACHE_CONTROL } from "../handlers/static/static_handler.ts";
 
 export const DEFAULT_PORT = 8080;
 /** Both loopbacks, 127.0.0.1 and ::1: this computer only (see bind.ts). */
@@ -27,7 +28,7 @@ export const DEFAULT_HOST = "localhost";
  * Revalidate on every use: a developer who just saved a file sees it on the next reload,
  * while unchanged files still cost only a 304 thanks to ETag and Last-Modified.
  */
-export const DEFAULT_CACHE_CONTROL = "no-cache";
+export const DEFAULT_CACHE_CONTROL = DEFAULT_FILE_CACHE_CONTROL;
 export const CONFIG_FILE_NAME = "zhttp.json";
 
 export interface Config {

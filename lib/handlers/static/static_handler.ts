@@ -61,16 +61,16 @@ import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 export interface StaticOptions {
   /** The folder served. */
   root: string;
-  /** List folders that have no index.html. */
-  listing: boolean;
-  /** Serve and list names starting with ".". */
-  showDotfiles: boolean;
-  /** Serve files whose real path (symlinks resolved) is outside the root. */
-  followSymlinks: boolean;
-  /** The Cache-Control value sent with files. */
-  cacheControl: string;
-  /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights. */
-  cors: boolean;
+  /** List folders that have no index.html (default true). */
+  listing?: boolean;
+  /** Serve and list names starting with "." (default false). */
+  showDotfiles?: boolean;
+  /** Serve files whose real path (symlinks resolved) is outside the root (default false). */
+  followSymlinks?: boolean;
+  /** The Cache-Control value sent with files (default DEFAULT_FILE_CACHE_CONTROL). */
+  cacheControl?: string;
+  /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights (default false). */
+  cors?: boolean;
   /** Files never served even when inside the root (the executable, its zhttp.json). */
   hiddenFiles?: readonly string[];
   /** Which files are kept in memory, and how many bytes of them (DEFAULT_FILE_CACHE_LIMITS). */
@@ -78,6 +78,25 @@ export interface StaticOptions {
   /** The path rules of the OS underneath; tests pass `path.win32` to check Windows rules. */
   flavour?: PathFlavour;
 }
+
+/**
+ * What browsers are told about caching files unless configured otherwise: keep them, but ask
+ * each time whether they changed (a 304 costs a round trip, never a stale page).
+ */
+export const DEFAULT_FILE_CACHE_CONTROL = "no-cache";
+
+/** StaticOptions with every default filled in. */
+type ResolvedStaticOptions = StaticOptions & Required<Omit<StaticOptions, OptionalExtras>>;
+type OptionalExtras = "hiddenFiles" | "fileCache" | "flavour";
+
+/** The options a handler gets for what it was not told. */
+const STATIC_DEFAULTS = {
+  listing: true,
+  showDotfiles: false,
+  followSymlinks: false,
+  cacheControl: DEFAULT_FILE_CACHE_CONTROL,
+  cors: false,
+} as const;
 
 /**
  * Size of the buffer a download is streamed through, which is also the longest the event
@@ -137,7 +156,7 @@ const logger = getLogger(["zhttp", "static"]);
  * ```
  */
 export function createStaticHandler(options: StaticOptions): Handler {
-  const server = new StaticFiles(options);
+  const server = new StaticFiles({ ...STATIC_DEFAULTS, ...options });
   return (req, res) => server.serve(req, res);
 }
 
@@ -158,7 +177,7 @@ interface FileToSend extends Validators {
 type CachedFileToSend = FileToSend & CachedFile;
 
 class StaticFiles {
-  readonly #options: StaticOptions;
+  readonly #options: ResolvedStaticOptions;
   readonly #flavour: PathFlavour;
   readonly #root: string;
   readonly #realRoot: string;
@@ -179,7 +198,7 @@ class StaticFiles {
    */
   #syncChunkReads = true;
 
-  constructor(options: StaticOptions) {
+  constructor(options: ResolvedStaticOptions) {
     this.#options = options;
     this.#flavour = options.flavour ?? path;
     this.#root = this.#flavour.resolve(options.root);

@@ -1,5 +1,5 @@
 /**
- * examples/embed.ts, the embedding example the README shows: the README's block is that
+ * scripts/examples/embed.ts, the embedding example the README shows: the README's block is that
  * file, byte for byte, and the file runs as a program that serves its folder, its route and
  * its middleware's header.
  */
@@ -9,7 +9,7 @@ import { request } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const EXAMPLE = `${REPO}examples/embed.ts`;
+const EXAMPLE = `${REPO}scripts/examples/embed.ts`;
 
 /** The first ```ts block after `heading` in `markdown`. */
 function codeBlockAfter(markdown: string, heading: string): string {
@@ -21,12 +21,12 @@ function codeBlockAfter(markdown: string, heading: string): string {
   return markdown.slice(open + "\n```ts\n".length, close + 1);
 }
 
-Deno.test("README's Embedding block is examples/embed.ts as it is", async () => {
+Deno.test("README's Embedding block is scripts/examples/embed.ts as it is", async () => {
   const readme = await Deno.readTextFile(`${REPO}README.md`);
   assert.equal(codeBlockAfter(readme, "## Embedding"), await Deno.readTextFile(EXAMPLE));
 });
 
-Deno.test("examples/embed.ts serves its folder, its route and its middleware's header", async () => {
+Deno.test("scripts/examples/embed.ts serves its folder, its route and its middleware's header", async () => {
   await using site = await tempFolder({ "public/index.html": "<h1>Home</h1>\n" });
   const child = new Deno.Command(Deno.execPath(), {
     // The package's own deno.json, so that "@zhttp/zhttp" resolves from another folder.

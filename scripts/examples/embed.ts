@@ -8,14 +8,7 @@ const poweredBy: Middleware = (next) => (req, res) => {
 
 const router = new Router()
   .get("/api/hello/:name", (req, res) => res.end(`Hello, ${req.params.name}!\n`))
-  .fallback(createStaticHandler({
-    root: "public",
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: "no-cache",
-    cors: false,
-  }));
+  .fallback(createStaticHandler({ root: "public" }));
 
 const port = Number(Deno.env.get("PORT") ?? 8080);
 const server = serve({ handler: compose(router.handler(), poweredBy), port });
