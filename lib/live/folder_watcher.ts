@@ -64,6 +64,11 @@ export class FolderWatcher {
   /** Paths of the batch being gathered, each with whether it was created within it. */
   readonly #pending = new Map<string, boolean>();
   #overflow = false;
+  /**
+   * Paths the last batch left out as made and gone. On a busy machine the removal can come
+   * after the batch of its creation was reported: it is no news then either.
+   */
+  #vanished = new Set<string>();
   #firstEventAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -127,12 +132,17 @@ export class FolderWatcher {
   #report(): void {
     this.#timer = undefined;
     const paths: ChangedPath[] = [];
+    const vanished = new Set<string>();
     for (const [relative, created] of this.#pending) {
       const now = whatIsAt(path.join(this.#root, relative));
-      // Made and gone within the batch: a temporary file no page has seen.
-      if (now === "gone" && created) continue;
+      // Made and gone within the batch (or just before): a temporary file no page has seen.
+      if (now === "gone" && (created || this.#vanished.has(relative))) {
+        vanished.add(relative);
+        continue;
+      }
       paths.push({ path: relative, now });
     }
+    this.#vanished = vanished;
     const overflow = this.#overflow;
     this.#pending.clear();
     this.#overflow = false;
