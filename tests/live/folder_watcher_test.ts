@@ -59,16 +59,27 @@ Deno.test("FolderWatcher gathers a burst of writes into one batch", async () => 
   });
 });
 
-Deno.test("FolderWatcher says nothing of reads, hidden files, or files made and gone", async () => {
+Deno.test("FolderWatcher says nothing of reads or hidden files", async () => {
   await watching({ "page.html": "<p>x</p>", ".git/HEAD": "ref" }, async (dir, batches) => {
     for (let i = 0; i < 5; i++) await Deno.readTextFile(path.join(dir, "page.html"));
     await Deno.writeTextFile(path.join(dir, ".git", "HEAD"), "other");
     await Deno.writeTextFile(path.join(dir, ".page.html.swp"), "swap");
+    await delay(400);
+    assert.deepEqual(batches, []);
+  });
+});
+
+Deno.test("FolderWatcher never reports a file made and gone as there", async () => {
+  await watching({}, async (dir, batches) => {
     const probe = path.join(dir, "4913");
     await Deno.writeTextFile(probe, "");
     await Deno.remove(probe);
     await delay(400);
-    assert.deepEqual(batches, []);
+    // Left out when the creation is seen in the batch. Deno does not always report it: of
+    // 200 files written and removed at once, 191 came as removals only (Deno 2.9.6, inotify),
+    // and those are indistinguishable from a real deletion. Either way it is never "file".
+    const reported = batches.flatMap((batch) => batch.paths);
+    assert.ok(reported.every((changed) => changed.now === "gone"), JSON.stringify(reported));
   });
 });
 
