@@ -1,62 +1,99 @@
 /**
  * Long jobs in slices: a listing of 100,000 entries is ~0.5 s of JavaScript (keys, sort, stats,
- * rendering), and run in one go it would hold every other client for that long. The job
- * checks `spent` as it goes and, once its slice is used up, awaits `nextTurn()`, which lets the
- * event loop serve everyone else (network reads and writes, timers) before it continues.
+ * rendering), and run in one go it would hold every other client for that long. A job checks
+ * `spent` as it goes and, once the slice is used up, awaits `nextTurn()`: the event loop then
+ * serves everyone else (network reads and writes, timers) before the job continues.
+ *
+ * The slice is shared by every job of a scheduler, not given to each: four listings at once
+ * still take at most one slice per turn of the event loop, so what other clients wait does
+ * not grow with the number of listings. Waiting jobs resume one per turn, first come first
+ * served, so none of them starves either.
  */
 
 /**
- * The longest stretch of work between two turns. Another client waits at most this long (plus
- * one item's worth) for a listing being built; the price is one turn of the event loop per
- * slice, ~1–2 ms when nothing else is waiting.
+ * The longest stretch of listing work in one turn of the event loop: what another request
+ * waits at most (plus one item's worth). The price is a turn per slice, ~1–2 ms of timer
+ * delay when nothing else is waiting.
  */
 export const SLICE_MS = 8;
 
-/** One job's clock: how long it has run since it last let the event loop turn. */
-export class TimeSlice {
-  #deadline = performance.now() + SLICE_MS;
+/** Items between two looks at the clock in loops over many small items. */
+export const CLOCK_CHECK_EVERY = 64;
 
-  /** Whether this slice is used up (reads the clock: ask every few dozen items, not each). */
-  get spent(): boolean {
-    return performance.now() >= this.#deadline;
+/** Hands out slices of the event loop's time to the jobs that share it. */
+export class TurnScheduler {
+  readonly sliceMs: number;
+  #deadline = 0;
+  readonly #waiting: (() => void)[] = [];
+  #timerSet = false;
+
+  constructor(sliceMs = SLICE_MS) {
+    this.sliceMs = sliceMs;
   }
 
   /**
-   * Resolves after the event loop has turned, with a fresh slice. A timer, not setImmediate
+   * Whether this turn's slice is used up (reads the clock: ask every few dozen items). Work
+   * that starts a whole slice after the last one ended gets a fresh one at once: the event
+   * loop has turned in between (jobs look at the clock far more often than that), and a
+   * small listing should not wait for a timer before it starts.
+   */
+  get spent(): boolean {
+    const now = performance.now();
+    if (now < this.#deadline) return false;
+    if (now < this.#deadline + this.sliceMs || this.#waiting.length > 0) return true;
+    this.#deadline = now + this.sliceMs;
+    return false;
+  }
+
+  /**
+   * Resolves in a later turn of the event loop, with a fresh slice. A timer, not setImmediate
    * or a MessageChannel: in Deno 2.9.6 both of those run before network I/O is polled again,
    * so a loop yielding through them still starves other connections (measured: 2 echo round
    * trips in 300 ms of 2 ms slices, against 4,027 with a timer).
    */
   nextTurn(): Promise<void> {
-    return new Promise((resolve) =>
-      setTimeout(() => {
-        this.#deadline = performance.now() + SLICE_MS;
-        resolve();
-      }, 0)
-    );
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#setTimer();
+    });
   }
 
   /** Awaits the next turn when the slice is used up; resolves at once otherwise. */
   async pause(): Promise<void> {
     if (this.spent) await this.nextTurn();
   }
+
+  #setTimer(): void {
+    if (this.#timerSet) return;
+    this.#timerSet = true;
+    setTimeout(this.#turn, 0);
+  }
+
+  readonly #turn = (): void => {
+    this.#timerSet = false;
+    this.#deadline = performance.now() + this.sliceMs;
+    this.#waiting.shift()?.();
+    if (this.#waiting.length > 0) this.#setTimer();
+  };
 }
 
-/** Items between two looks at the clock in loops over many small items. */
-export const CLOCK_CHECK_EVERY = 64;
+/** The scheduler all listing work shares (folder indexes, sorts, pages). */
+export const LISTING_WORK: TurnScheduler = new TurnScheduler();
 
 /** Sorted runs of this many items are made by the native sort, ~2 ms each at 100,000 names. */
 const RUN_LENGTH = 2048;
+/** Merged items between two looks at the clock. */
+const MERGE_CHECK_EVERY = 1024;
 
 /**
  * Sorts `items` in place, stably, as `Array.prototype.sort` would, but in slices: runs of
  * RUN_LENGTH items are sorted natively, then merged pairwise, pausing whenever the slice is
- * used up. 100,000 names sort in ~0.1 s this way, with no stretch longer than a slice.
+ * used up.
  */
 export async function sortInSlices<T>(
   items: T[],
   compare: (a: T, b: T) => number,
-  slice: TimeSlice,
+  scheduler: TurnScheduler,
 ): Promise<T[]> {
   const length = items.length;
   if (length <= RUN_LENGTH) return items.sort(compare);
@@ -65,7 +102,7 @@ export async function sortInSlices<T>(
     const end = Math.min(start + RUN_LENGTH, length);
     const run = source.slice(start, end).sort(compare);
     for (let i = 0; i < run.length; i++) source[start + i] = run[i];
-    await slice.pause();
+    if (scheduler.spent) await scheduler.nextTurn();
   }
   let target: T[] = new Array(length);
   for (let width = RUN_LENGTH; width < length; width *= 2) {
@@ -82,7 +119,7 @@ export async function sortInSlices<T>(
         } else {
           target[out++] = source[j++];
         }
-        if ((out & (CLOCK_CHECK_EVERY * 16 - 1)) === 0) await slice.pause();
+        if (out % MERGE_CHECK_EVERY === 0 && scheduler.spent) await scheduler.nextTurn();
       }
     }
     [source, target] = [target, source];
