@@ -56,13 +56,26 @@ export type EntryFilterFor = (dirPath: string) => EntryFilter;
  */
 export const MAX_CONCURRENT_INDEXES = 4;
 /**
- * A synchronous stat slower than this means a slow disk or a network share: from then on
- * stats go through the thread pool, STAT_CONCURRENCY at a time, so no client waits for the
- * disk on behalf of a listing. From the page cache a stat takes ~4 µs.
+ * A synchronous stat slower than this is slow: from the page cache one takes ~4 µs.
+ * SLOW_STATS_TO_SWITCH of them among STAT_SAMPLE consecutive stats mean a slow disk or a
+ * network share (where every stat is slow), and from then on stats go through the thread
+ * pool, STAT_CONCURRENCY at a time, so no client waits for the disk on behalf of a listing.
+ * One slow stat alone is no sign: on a busy machine the thread is sometimes preempted, and a
+ * switch on the first one made every later listing ~3x slower.
  */
 export const SLOW_STAT_MS = 5;
+export const SLOW_STATS_TO_SWITCH = 4;
+export const STAT_SAMPLE = 32;
 /** Stats in flight at once for one listing once stats have turned asynchronous. */
 export const STAT_CONCURRENCY = 16;
+/**
+ * A folder whose last index had this many entries waits one turn of the event loop (~2 ms)
+ * before it is read again, gathering the requests that arrive together. Smaller folders
+ * take less than that to list, so they start at once.
+ */
+export const GATHER_ABOVE_ENTRIES = 1_000;
+/** Large folders remembered for that, by path (a few dozen bytes each). */
+const MAX_LARGE_FOLDERS = 256;
 
 /** One folder's entries, read at one moment: shared by every request that asked for it. */
 export class FolderIndex {
@@ -147,6 +160,8 @@ export class FolderIndexer {
   readonly #slots = new Map<string, BuildSlot>();
   readonly #permits = new Semaphore(MAX_CONCURRENT_INDEXES);
   readonly #stats: EntryStats;
+  /** Folders whose last index was large (GATHER_ABOVE_ENTRIES), oldest first. */
+  readonly #large = new Set<string>();
 
   /** `scheduler` shares the event loop's time between listings (time_slice.ts). */
   constructor(filterFor: EntryFilterFor, scheduler: TurnScheduler = LISTING_WORK) {
@@ -165,12 +180,25 @@ export class FolderIndexer {
     const owner = slot;
     const previous = owner.running ?? Promise.resolve();
     const next: Promise<FolderIndex> = previous.then(ignore, ignore).then(async () => {
+      // A large folder is read one turn of the event loop later: people who open it at
+      // the same moment (four tabs, a page and its JSON) arrive within a turn or two, and
+      // then share this build instead of waiting for the next one.
+      if (this.#large.has(dirPath)) await new Promise((resolve) => setTimeout(resolve, 0));
       await this.#permits.acquire();
       // Reading starts now: whoever asks from here on waits for the build after this one.
       owner.next = null;
       owner.running = next;
       try {
-        return await this.#build(dirPath);
+        const index = await this.#build(dirPath);
+        this.#large.delete(dirPath);
+        if (index.entries.length >= GATHER_ABOVE_ENTRIES) {
+          this.#large.add(dirPath);
+          // The oldest goes first: a Set keeps insertion order.
+          if (this.#large.size > MAX_LARGE_FOLDERS) {
+            this.#large.delete(this.#large.values().next().value!);
+          }
+        }
+        return index;
       } finally {
         this.#permits.release();
       }
@@ -185,28 +213,33 @@ export class FolderIndexer {
   async #build(dirPath: string): Promise<FolderIndex> {
     // Read whole first: Deno hands the entries over in batches across turns of the event
     // loop, and the next batch is only asked for once this loop takes the last one, so any
-    // work here would lengthen the read rather than overlap it.
-    const dirents: Deno.DirEntry[] = [];
-    for await (const dirent of Deno.readDir(dirPath)) dirents.push(dirent);
+    // work here would lengthen the read rather than overlap it. Only the name and the kind
+    // are kept: a DirEntry costs ~450 bytes, 45 MB for 100,000 of them.
+    const names: string[] = [];
+    const kinds: number[] = [];
+    for await (const dirent of Deno.readDir(dirPath)) {
+      names.push(dirent.name);
+      kinds.push(
+        dirent.isSymlink ? LINK : dirent.isDirectory ? FOLDER : dirent.isFile ? FILE : OTHER,
+      );
+    }
 
     const scheduler = this.#stats.scheduler;
     const include = this.#filterFor(dirPath);
     const entries: IndexedEntry[] = [];
     let unreadableNames = 0;
-    for (let i = 0; i < dirents.length; i++) {
+    for (let i = 0; i < names.length; i++) {
       if (i % CLOCK_CHECK_EVERY === 0 && scheduler.spent) await scheduler.nextTurn();
-      const dirent = dirents[i];
-      const { name } = dirent;
+      const name = names[i];
+      const kind = kinds[i];
+      // Sockets, pipes and devices are not files to download.
+      if (kind === OTHER) continue;
       if (name.includes(REPLACEMENT_CHARACTER) && !nameExists(join(dirPath, name))) {
         unreadableNames++;
         continue;
       }
-      if (!include(name, dirent.isSymlink)) continue;
-      const entry = dirent.isSymlink
-        ? linkEntry(dirPath, name)
-        : dirent.isFile || dirent.isDirectory
-        ? listedEntry(name, dirent.isDirectory)
-        : null; // Sockets, pipes and devices are not files to download.
+      if (!include(name, kind === LINK)) continue;
+      const entry = kind === LINK ? linkEntry(dirPath, name) : listedEntry(name, kind === FOLDER);
       if (entry !== null) entries.push(entry);
     }
     await sortInSlices(entries, compareInNameOrder, scheduler);
@@ -222,8 +255,9 @@ interface BuildSlot {
 }
 
 /**
- * Takes entries' stats: synchronously, a slice at a time, until one stat is slow; then
- * through the thread pool for good (as static_handler.ts does with chunk reads).
+ * Takes entries' stats: synchronously, a slice at a time, until stats turn out slow (see
+ * SLOW_STAT_MS); then through the thread pool for good (as static_handler.ts does with
+ * chunk reads).
  */
 class EntryStats {
   readonly scheduler: TurnScheduler;
@@ -236,12 +270,17 @@ class EntryStats {
   async statEach(dirPath: string, entries: readonly IndexedEntry[]): Promise<void> {
     const scheduler = this.scheduler;
     let next = 0;
+    let taken = 0;
+    let slow = 0;
     while (next < entries.length && this.#synchronous) {
       const entry = entries[next++];
       if (entry.state === "listed") {
         const started = performance.now();
         applyStat(entry, lstatOrNull(join(dirPath, entry.name)));
-        if (performance.now() - started > SLOW_STAT_MS) this.#synchronous = false;
+        if (performance.now() - started > SLOW_STAT_MS && ++slow >= SLOW_STATS_TO_SWITCH) {
+          this.#synchronous = false;
+        }
+        if (++taken % STAT_SAMPLE === 0) slow = 0;
       }
       if (next % CLOCK_CHECK_EVERY === 0 && scheduler.spent) await scheduler.nextTurn();
     }
@@ -259,6 +298,11 @@ class EntryStats {
 }
 
 const REPLACEMENT_CHARACTER = "\uFFFD";
+/** The kinds of directory entry, as read. */
+const OTHER = 0;
+const FILE = 1;
+const FOLDER = 2;
+const LINK = 3;
 
 function ignore(): void {}
 

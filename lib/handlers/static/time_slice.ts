@@ -80,8 +80,12 @@ export class TurnScheduler {
 /** The scheduler all listing work shares (folder indexes, sorts, pages). */
 export const LISTING_WORK: TurnScheduler = new TurnScheduler();
 
-/** Sorted runs of this many items are made by the native sort, ~2 ms each at 100,000 names. */
-const RUN_LENGTH = 2048;
+/**
+ * Sorted runs of this many items are made by the native sort (~3 ms each for names): longer
+ * runs mean fewer merge passes, and with 4,096 the whole sort takes about what one native
+ * sort of everything does (~0.1 s for 100,000 names).
+ */
+const RUN_LENGTH = 4096;
 /** Merged items between two looks at the clock. */
 const MERGE_CHECK_EVERY = 1024;
 
@@ -112,15 +116,13 @@ export async function sortInSlices<T>(
       let i = left;
       let j = middle;
       let out = left;
-      while (out < right) {
+      while (i < middle && j < right) {
         // Ties take the left item: that is what keeps the sort stable.
-        if (i < middle && (j >= right || compare(source[j], source[i]) >= 0)) {
-          target[out++] = source[i++];
-        } else {
-          target[out++] = source[j++];
-        }
+        target[out++] = compare(source[j], source[i]) >= 0 ? source[i++] : source[j++];
         if (out % MERGE_CHECK_EVERY === 0 && scheduler.spent) await scheduler.nextTurn();
       }
+      while (i < middle) target[out++] = source[i++];
+      while (j < right) target[out++] = source[j++];
     }
     [source, target] = [target, source];
   }

@@ -7,6 +7,7 @@ import path from "node:path";
 import {
   type FolderIndex,
   FolderIndexer,
+  GATHER_ABOVE_ENTRIES,
   type IndexedEntry,
 } from "../../../lib/handlers/static/folder_index.ts";
 import { tempFolder } from "../../support/static_site.ts";
@@ -217,6 +218,24 @@ Deno.test("FolderIndexer.index() gives the requests of one turn one build, and l
   const later = indexer.index(folder.dir);
   assert.notEqual(later, first);
   assert.notEqual(await later, await first, "a new index");
+});
+
+Deno.test("FolderIndexer.index() gathers the requests of the next turn into one build of a large folder", async () => {
+  const files: Record<string, string> = { "few/a.txt": "a" };
+  for (let i = 0; i < GATHER_ABOVE_ENTRIES; i++) files[`many/${i}.txt`] = "";
+  await using folder = await tempFolder(files);
+  const indexer = new FolderIndexer(EVERYTHING);
+  for (const [name, gathered] of [["many", true], ["few", false]] as const) {
+    const dir = path.join(folder.dir, name);
+    await indexer.index(dir); // Now the indexer knows how large the folder is.
+    // A timer set before the request fires first, in a later turn than the request.
+    const laterTurn = new Promise((resolve) => setTimeout(resolve, 0));
+    const first = indexer.index(dir);
+    await laterTurn;
+    const second = indexer.index(dir);
+    assert.equal(first === second, gathered, name);
+    await Promise.all([first, second]);
+  }
 });
 
 Deno.test("FolderIndexer.index() rejects for a folder that is not there, and recovers", async () => {
