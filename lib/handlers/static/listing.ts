@@ -55,6 +55,7 @@ export async function sendListing(
   let pieces: Iterable<string>;
   let shown: readonly ListingEntry[];
   let applied: ListingQuery;
+  const folders = countFolders(view);
   if (mediaType === "application/json") {
     await index.statAll();
     shown = present(view);
@@ -77,14 +78,15 @@ export async function sendListing(
       query: applied,
       entries: shown,
       total: view.length,
-      folders: countFolders(view),
+      folders,
       firstIndex,
       pages,
       unreadableNames: index.unreadableNames,
     });
   }
 
-  const etag = listingEtag(mediaType, applied, view.length, index.unreadableNames, shown);
+  const counts = [view.length, folders, index.unreadableNames];
+  const etag = listingEtag(mediaType, applied, counts, shown);
   res.setHeader("Content-Type", CONTENT_TYPES[mediaType]);
   // Revalidated every time (a folder changes without notice), and the ETag makes that cheap.
   res.setHeader("Cache-Control", "no-cache");
@@ -110,7 +112,8 @@ export async function sendListing(
 
 /**
  * The weak ETag of a listing: a digest of everything the answer shows (each entry's name,
- * kind, size and date; the counts; the query as applied, which fixes the order and page), of
+ * kind, size and date; the counts of `counts`: entries, folders, names left out; the query
+ * as applied, which fixes the order and page), of
  * the representation, and of the page's template, so a zhttp whose page looks different
  * never gets a 304 for the old one. Weak: it stands for what is shown, not for the bytes
  * (RFC 9110 §8.8.3).
@@ -118,13 +121,12 @@ export async function sendListing(
 export function listingEtag(
   mediaType: string,
   query: ListingQuery,
-  total: number,
-  unreadableNames: number,
+  counts: readonly number[],
   shown: readonly ListingEntry[],
 ): string {
   const hash = createHash("sha1");
   hash.update(`${TEMPLATE_DIGEST}\n${mediaType}\n${formatListingQuery(query)}\n`);
-  hash.update(`${total} ${unreadableNames}\n`);
+  hash.update(`${counts.join(" ")}\n`);
   const batch: string[] = [];
   for (const entry of shown) {
     batch.push(`${entry.name}\0${entry.isDirectory ? "d" : "f"}\0${entry.size}\0${entry.mtimeMs}`);

@@ -348,5 +348,6 @@ const STYLE = [
 const FILTER_SCRIPT = `(()=>{const box=document.querySelector("input[name=q]");const apply=()=>{` +
   `const text=box.value.trim().toLowerCase();` +
   `for(const row of document.querySelectorAll("tbody tr:not(.up)")){` +
-  `row.toggleAttribute("hidden",text!==""&&!row.cells[0].textContent.toLowerCase().includes(text))}};` +
+  `const name=row.cells[0].textContent.toLowerCase();` +
+  `row.toggleAttribute("hidden",text!==""&&!name.includes(text))}};` +
   `box.addEventListener("input",apply);document.addEventListener("DOMContentLoaded",apply)})()`;

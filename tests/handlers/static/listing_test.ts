@@ -417,28 +417,29 @@ Deno.test("formatListingQuery() leaves defaults out and reads back as the same q
 
 Deno.test("listingEtag() changes with anything shown, and only then", () => {
   const entries = [folder("sub"), file("a.txt", 5)];
-  const base = listingEtag("text/html", DEFAULT_QUERY, 2, 0, entries);
+  const base = listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], entries);
   assert.match(base, /^W\/"[A-Za-z0-9_-]+"$/);
   assert.equal(
-    listingEtag("text/html", { ...DEFAULT_QUERY }, 2, 0, entries.map((e) => ({ ...e }))),
+    listingEtag("text/html", { ...DEFAULT_QUERY }, [2, 1, 0], entries.map((e) => ({ ...e }))),
     base,
   );
   const variants = [
-    listingEtag("application/json", DEFAULT_QUERY, 2, 0, entries),
-    listingEtag("text/html", { ...DEFAULT_QUERY, sort: "size" }, 2, 0, entries),
-    listingEtag("text/html", { ...DEFAULT_QUERY, order: "desc" }, 2, 0, entries),
-    listingEtag("text/html", { ...DEFAULT_QUERY, page: 2 }, 2, 0, entries),
-    listingEtag("text/html", { ...DEFAULT_QUERY, filter: "a" }, 2, 0, entries),
-    listingEtag("text/html", DEFAULT_QUERY, 3, 0, entries),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 1, entries),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 0, [folder("sub"), file("b.txt", 5)]),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 0, [folder("sub"), file("a.txt", 6)]),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 0, [folder("sub"), folder("a.txt")]),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 0, [
+    listingEtag("application/json", DEFAULT_QUERY, [2, 1, 0], entries),
+    listingEtag("text/html", { ...DEFAULT_QUERY, sort: "size" }, [2, 1, 0], entries),
+    listingEtag("text/html", { ...DEFAULT_QUERY, order: "desc" }, [2, 1, 0], entries),
+    listingEtag("text/html", { ...DEFAULT_QUERY, page: 2 }, [2, 1, 0], entries),
+    listingEtag("text/html", { ...DEFAULT_QUERY, filter: "a" }, [2, 1, 0], entries),
+    listingEtag("text/html", DEFAULT_QUERY, [3, 1, 0], entries),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 1], entries),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 2, 0], entries),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], [folder("sub"), file("b.txt", 5)]),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], [folder("sub"), file("a.txt", 6)]),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], [folder("sub"), folder("a.txt")]),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], [
       folder("sub"),
       { ...file("a.txt", 5), mtimeMs: MTIME + 1 },
     ]),
-    listingEtag("text/html", DEFAULT_QUERY, 2, 0, [file("a.txt", 5), folder("sub")]),
+    listingEtag("text/html", DEFAULT_QUERY, [2, 1, 0], [file("a.txt", 5), folder("sub")]),
   ];
   assert.equal(new Set([base, ...variants]).size, variants.length + 1, "every change shows");
 });
