@@ -5,8 +5,9 @@
  *   deno run -A scripts/bench/listing.ts [--runs 3] [--duration 5]
  *   deno task bench --only listing
  *
- * It measures, per server: one listing's time to first and last byte, its size and the
- * server's peak memory; the p99 of /hello (16 connections, wrk) while listings run back to
+ * It measures, per server: one listing's time to first and last byte, the server's CPU time
+ * for it (steadier than wall time on a shared machine), its size and the server's peak
+ * memory; the p99 of /hello (16 connections, wrk) while listings run back to
  * back, against /hello alone; and four listings at once. zhttp shows pages of
  * MAX_ENTRIES_PER_PAGE entries, nginx every entry on one page: the bytes per entry shown
  * compare the pages fairly.
@@ -14,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { MAX_ENTRIES_PER_PAGE } from "../../lib/handlers/static/listing_page.ts";
 import { ensureListingFixtures, LISTING_FOLDERS, type ListingFolder } from "./listing_fixtures.ts";
-import { sampleRssPeak, treeRssBytes } from "./process_stats.ts";
+import { sampleRssPeak, treeCpuSeconds, treeRssBytes } from "./process_stats.ts";
 import { formatTable } from "./report.ts";
 import { PEER_LABELS, type PeerName, type RunningServer, startServer } from "./servers.ts";
 import { median } from "./stats.ts";
@@ -82,6 +83,7 @@ export async function runListingBench(options: ListingBenchOptions): Promise<str
       const row = {
         ttfbMs: median(measured.map((run) => run.ttfbMs)),
         ttlbMs: median(measured.map((run) => run.ttlbMs)),
+        cpuMs: median(measured.map((run) => run.cpuMs)),
         bytes,
         shown,
         peakRssMiB: Math.max(...measured.map((run) => run.peakRss)) / MiB,
@@ -93,6 +95,7 @@ export async function runListingBench(options: ListingBenchOptions): Promise<str
         variant.label,
         formatMs(row.ttfbMs),
         formatMs(row.ttlbMs),
+        formatMs(row.cpuMs),
         `${(bytes / 1e6).toFixed(2)} MB`,
         shown.toLocaleString("en-US"),
         String(Math.round(bytes / shown)),
@@ -141,7 +144,18 @@ export async function runListingBench(options: ListingBenchOptions): Promise<str
       MAX_ENTRIES_PER_PAGE.toLocaleString("en-US")
     } entries)`,
     formatTable(
-      ["server", "request", "", "TTFB", "TTLB", "size", "entries shown", "B/entry", "peak RSS"],
+      [
+        "server",
+        "request",
+        "",
+        "TTFB",
+        "TTLB",
+        "server CPU",
+        "size",
+        "entries shown",
+        "B/entry",
+        "peak RSS",
+      ],
       single,
     ),
     "",
@@ -174,6 +188,8 @@ interface FetchResult {
   ttlbMs: number;
   bytes: number;
   peakRss: number;
+  /** CPU time the server spent on it: steadier than wall time on a shared machine. */
+  cpuMs: number;
 }
 
 /** One curl on the client core, with the server's memory sampled meanwhile. */
@@ -183,9 +199,11 @@ async function fetchListing(
   options: ListingBenchOptions,
 ): Promise<FetchResult> {
   const sampler = sampleRssPeak(server.pid, RSS_SAMPLE_MS);
+  const cpuBefore = treeCpuSeconds(server.pid);
   try {
     const [result] = await curlAll(server, variant, 1, options);
-    return { ...result, peakRss: sampler.stop() };
+    const cpuMs = (treeCpuSeconds(server.pid) - cpuBefore) * 1000;
+    return { ...result, peakRss: sampler.stop(), cpuMs };
   } finally {
     sampler.stop();
   }
@@ -197,7 +215,7 @@ async function curlAll(
   variant: Variant,
   count: number,
   options: ListingBenchOptions,
-): Promise<Omit<FetchResult, "peakRss">[]> {
+): Promise<Omit<FetchResult, "peakRss" | "cpuMs">[]> {
   const { tools } = options;
   const url = server.url(`/${variant.folder}/${variant.query}`);
   const args = [
