@@ -27,7 +27,7 @@ export interface ListingEntry {
 
 /** An entry of an index: its facts, its place in name order and how far it is known. */
 export interface IndexedEntry extends ListingEntry {
-  /** "0" for a folder, "1" for a file, then the natural-order sort key of the name. */
+  /** The natural-order sort key of the name. */
   readonly key: string;
   /** Position in name order (folders first), the tie-break of every other order. */
   rank: number;
@@ -307,10 +307,11 @@ const LINK = 3;
 function ignore(): void {}
 
 /**
- * Folders first, then by natural key, then by code unit: one string comparison in almost
- * every case, because the key starts with the kind (the sort is most of an index's time).
+ * Folders first, then by natural key, then by code unit. (A key with the kind in front, to
+ * make this one comparison, sorted 1.8x slower: V8 must flatten each concatenated key.)
  */
 function compareInNameOrder(a: IndexedEntry, b: IndexedEntry): number {
+  if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
   const x = a.key;
   const y = b.key;
   if (x !== y) return x < y ? -1 : 1;
@@ -323,7 +324,7 @@ function listedEntry(name: string, isDirectory: boolean): IndexedEntry {
     isDirectory,
     size: 0,
     mtimeMs: null,
-    key: (isDirectory ? "0" : "1") + naturalKey(name),
+    key: naturalKey(name),
     rank: 0,
     state: "listed",
   };

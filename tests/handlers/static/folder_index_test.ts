@@ -100,7 +100,7 @@ Deno.test("FolderIndex.stat() fills in sizes and dates, and marks vanished entri
       isDirectory: false,
       size: 5,
       mtimeMs: mtime,
-      key: "1a.txt",
+      key: "a.txt",
       rank: 1,
       state: "stated",
     },
