@@ -12,12 +12,10 @@
 
 /**
  * The longest stretch of listing work in one turn of the event loop: what another request
- * waits at most (plus one item's worth), a frame at 60 Hz. The price is a turn per slice:
- * ~2 ms of timer delay when nothing else is waiting, and more on a busy machine, where the
- * process sleeps and waits to be scheduled again. With 8 ms slices a 100,000-entry listing
- * took ~70 turns and ~8% longer; /hello's p99 meanwhile stays far below 50 ms either way.
+ * waits at most (plus one item's worth). The price is a turn per slice, ~1–2 ms of timer
+ * delay when nothing else is waiting.
  */
-export const SLICE_MS = 16;
+export const SLICE_MS = 8;
 
 /** Items between two looks at the clock in loops over many small items. */
 export const CLOCK_CHECK_EVERY = 64;
