@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { checkout, compareRounds, formatCompare, parseCompareArg } from "./bench/compare.ts";
 import { ensureFixtures } from "./bench/fixtures.ts";
 import { runDownload } from "./bench/download.ts";
+import { runListingBench } from "./bench/listing.ts";
 import { coreBusySeconds, treeCpuSeconds, treeRssBytes } from "./bench/process_stats.ts";
 import {
   type DownloadRow,
@@ -182,7 +183,9 @@ async function runWorkloads(
   const selected = WORKLOADS.filter((workload) =>
     options.only.length === 0 || options.only.includes(workload.name)
   );
-  const needsServers = selected.some((workload) => workload.kind !== "parser");
+  const needsServers = selected.some((workload) =>
+    workload.kind !== "parser" && workload.kind !== "listing"
+  );
   const root = needsServers ? await ensureFixtures() : "";
   if (options.cpuProfileDir !== undefined) {
     await Deno.mkdir(options.cpuProfileDir, { recursive: true });
@@ -209,6 +212,8 @@ async function runWorkloads(
     try {
       if (workload.kind === "parser") {
         await runParserBench(tools, signal);
+      } else if (workload.kind === "listing") {
+        console.log(await runListingBench({ ...options, tools, signal }));
       } else if (workload.kind === "load") {
         const rows = await measureLoad(workload, context);
         results.push({ kind: "load", workload, rows });

@@ -33,7 +33,13 @@ export interface ParserWorkload {
   name: "parser";
 }
 
-export type Workload = LoadWorkload | DownloadWorkload | ParserWorkload;
+/** Folder listings of 100,000 and 10,000 files against nginx's autoindex (listing.ts). */
+export interface ListingWorkload {
+  kind: "listing";
+  name: "listing";
+}
+
+export type Workload = LoadWorkload | DownloadWorkload | ParserWorkload | ListingWorkload;
 
 /** The depth DESIGN.md measured pipelining at (the ≥ 5x Deno.serve goal). */
 export const PIPELINE_DEPTH = 16;
@@ -64,6 +70,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
   { kind: "download", name: "download-100m", file: "100m.bin", peers: FILE_PEERS },
   { kind: "download", name: "download-1g", file: "1g.bin", peers: FILE_PEERS },
+  { kind: "listing", name: "listing" },
 ];
 
 export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((workload) => workload.name);

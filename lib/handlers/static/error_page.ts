@@ -5,7 +5,7 @@
  * and sent with a Content-Security-Policy that allows nothing else. Clients that do not ask
  * for HTML (curl, scripts, fetch) keep the short text body.
  */
-import { escapeHtml } from "./listing.ts";
+import { escapeHtml } from "./listing_page.ts";
 
 /** The statuses that get a page. */
 export type PageStatus = 403 | 404;

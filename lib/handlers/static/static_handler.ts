@@ -37,7 +37,8 @@ import {
 import { CoalescedStat } from "./coalesced_stat.ts";
 import { acceptsHtml, ERROR_PAGE_CSP, type PageStatus, renderErrorPage } from "./error_page.ts";
 import { OncePerKey } from "./once_per_key.ts";
-import { readListing, renderListing } from "./listing.ts";
+import { type EntryFilter, FolderIndexer } from "./folder_index.ts";
+import { sendListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
@@ -191,6 +192,7 @@ class StaticFiles {
   readonly #refusalsLogged = new OncePerKey();
   /** File-system errors already logged, by status and path. */
   readonly #fsErrorsLogged = new OncePerKey();
+  readonly #folders = new FolderIndexer((dirPath) => this.#listableIn(dirPath));
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -284,38 +286,52 @@ class StaticFiles {
       if (file !== null) return this.#sendFile(req, res, file);
     }
     if (!this.#options.listing) return this.#notFound(req, res);
-    return this.#sendListing(res, dirPath, segments);
+    return this.#sendListing(req, res, dirPath, segments);
   }
 
   async #sendListing(
+    req: HttpRequest,
     res: ResponseWriter,
     dirPath: string,
     segments: readonly string[],
   ): Promise<void> {
-    const entries = await readListing(dirPath, (name) => this.#listable(dirPath, name));
-    const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
-    res.setHeader("Content-Type", "text/html; charset=utf-8");
-    res.setHeader("Cache-Control", "no-cache");
+    const index = await this.#folders.index(dirPath);
     this.#commonHeaders(res);
-    res.end(renderListing(urlPath, entries));
+    await sendListing(req, res, index, segments);
   }
 
-  /** Names shown in a listing: those a request could actually fetch. */
-  #listable(dirPath: string, name: string): boolean {
-    const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, {
-      showDotfiles: this.#options.showDotfiles,
-      flavour: this.#flavour,
-    });
-    // Hidden dotfiles are left out by the --show-dotfiles setting, not by a naming rule.
-    const hidden = name[0] === "." && !this.#options.showDotfiles;
-    if (!probe.ok && !hidden && this.#refusalsLogged.first(this.#flavour.join(dirPath, name))) {
-      logger.warn("{name} is left out of the listing of {folder}: {reason}", {
-        name,
-        folder: dirPath,
-        reason: probe.reason,
-      });
+  /**
+   * Which names of the folder at `dirPath` a listing shows: those a request could actually
+   * fetch. The same decision as `#allowedRealPath` for each entry, but without a realpath
+   * call per entry (100,000 of them cost ~0.4 s): the folder's real path is inside the root
+   * (checked before listing it), so an entry that is no link has a real path inside it, and
+   * only links need resolving. A name a path rule refuses is logged once, with the rule.
+   */
+  #listableIn(dirPath: string): EntryFilter {
+    const flavour = this.#flavour;
+    const realDir = this.#comparable(realPathOr(dirPath));
+    const hiddenHere = new Set<string>();
+    for (const hidden of this.#hidden) {
+      if (flavour.dirname(hidden) === realDir) hiddenHere.add(flavour.basename(hidden));
     }
-    return probe.ok && this.#allowedRealPath(this.#flavour.join(dirPath, name));
+    const showDotfiles = this.#options.showDotfiles;
+    return (name, isSymlink) => {
+      const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, { showDotfiles, flavour });
+      if (!probe.ok) {
+        // Hidden dotfiles are left out by the --show-dotfiles setting, not by a naming rule.
+        const hidden = name[0] === "." && !showDotfiles;
+        if (!hidden && this.#refusalsLogged.first(flavour.join(dirPath, name))) {
+          logger.warn("{name} is left out of the listing of {folder}: {reason}", {
+            name,
+            folder: dirPath,
+            reason: probe.reason,
+          });
+        }
+        return false;
+      }
+      if (isSymlink) return this.#allowedRealPath(flavour.join(dirPath, name));
+      return !hiddenHere.has(flavour === path.win32 ? name.toLowerCase() : name);
+    };
   }
 
   /**
