@@ -40,6 +40,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await configureLogging({ quiet: config.quiet });
     const handler = createApp({
       accessLog: config.quiet ? null : config.logFormat,
+      compress: config.compress,
       fallback: createStaticHandler({ ...config, hiddenFiles }),
     });
     running = listenWithFallback(config, (port) =>

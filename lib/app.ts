@@ -7,6 +7,7 @@ import { compose, type Handler } from "./server/handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
+import { compression } from "./middleware/compression.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { Router } from "./router.ts";
 
@@ -15,6 +16,8 @@ export interface AppOptions {
   fallback?: Handler;
   /** Access log format; null turns the access log off. */
   accessLog?: AccessLogFormat | null;
+  /** Compress responses on the fly (the compression middleware); default false. */
+  compress?: boolean;
 }
 
 /** Routes `/hello` and `/echo`, then everything else to the fallback, behind middleware. */
@@ -27,5 +30,8 @@ export function createApp(options: AppOptions = {}): Handler {
   if (options.fallback !== undefined) router.fallback(options.fallback);
   const middleware = [errorBoundary()];
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
+  // Inside the error boundary: a failed handler's error answer goes out on the writer the
+  // compression wrapped, unencoded; outside the handlers, whose bodies it encodes.
+  if (options.compress) middleware.push(compression());
   return compose(router.handler(), ...middleware);
 }

@@ -35,9 +35,20 @@ export function formatBanner(facts: BannerFacts): string {
       formatMs(t.bodyMs)
     }, ` +
       `write ${formatMs(t.writeMs)}, shutdown ${formatMs(config.drainMs)}`,
+    `Compress ${compressionLine(config)}`,
     "Press Ctrl+C to stop",
   );
   return lines.join("\n");
+}
+
+/** What is compressed: on the fly, precompressed files, both or neither. */
+function compressionLine(config: Config): string {
+  const onTheFly = "on the fly (br, zstd, gzip)";
+  const sidecars = "precompressed .br .zst .gz files";
+  if (config.compress && config.precompressed) return `${onTheFly}, and ${sidecars}`;
+  if (config.compress) return `${onTheFly}; precompressed files ignored`;
+  if (config.precompressed) return `only ${sidecars}`;
+  return "off";
 }
 
 function isLoopback(host: string): boolean {

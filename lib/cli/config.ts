@@ -42,6 +42,10 @@ export interface Config {
   logFormat: AccessLogFormat;
   quiet: boolean;
   open: boolean;
+  /** Encode responses on the fly for clients that accept a coding (compression.ts). */
+  compress: boolean;
+  /** Send precompressed `.br`, `.zst`, `.gz` files beside a file (sidecars.ts). */
+  precompressed: boolean;
 }
 
 /** A startup mistake (bad flag, bad config file): one sentence, exit code 2. */
@@ -82,6 +86,9 @@ const FLAG_OPTIONS = {
   "log-format": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   open: { type: "boolean" },
+  compress: { type: "boolean" },
+  "no-compress": { type: "boolean" },
+  "no-precompressed": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -163,6 +170,12 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   if (values.quiet) settings.quiet = true;
   if (values.open) settings.open = true;
+  if (values.compress && values["no-compress"]) {
+    throw new ConfigError("--compress and --no-compress contradict each other; use one.");
+  }
+  if (values.compress) settings.compress = true;
+  if (values["no-compress"]) settings.compress = false;
+  if (values["no-precompressed"]) settings.precompressed = false;
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -233,6 +246,12 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "open":
         settings.open = expectBoolean(value, where);
         break;
+      case "compress":
+        settings.compress = expectBoolean(value, where);
+        break;
+      case "precompressed":
+        settings.precompressed = expectBoolean(value, where);
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -268,6 +287,8 @@ export function resolveConfig(
     logFormat: pick("logFormat", "pretty"),
     quiet: pick("quiet", false),
     open: pick("open", false),
+    compress: pick("compress", true),
+    precompressed: pick("precompressed", true),
   };
 }
 

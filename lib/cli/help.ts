@@ -32,6 +32,10 @@ Files
                            revalidate, so a saved file shows on the next reload)
   --cors                   Allow any web page to fetch files (Access-Control-Allow-Origin: *)
   --max-body-size <size>   Largest request body accepted (default 100MiB), else 413
+  --no-compress            Do not compress responses on the fly (on by default: brotli,
+                           zstd or gzip, for clients that accept them)
+  --no-precompressed       Ignore precompressed files beside a file (app.js.br, .zst, .gz),
+                           which are otherwise sent to clients that accept them
 
 Output
   --log-format <format>    Access log as "pretty" (default) or "common" (Common Log Format)
@@ -46,6 +50,6 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open. Flags win over the file.
+  quiet open compress precompressed. Flags win over the file.
 
 Stop with Ctrl+C: downloads in progress finish first; press it again to quit at once.`;

@@ -1,0 +1,85 @@
+/** Sidecar freshness and the order of representations, from tables. */
+import assert from "node:assert/strict";
+import { isFreshSidecar, orderCandidates } from "../../../lib/handlers/static/sidecars.ts";
+import { STREAMED_CODINGS, WHOLE_BODY_CODINGS } from "../../../lib/middleware/content_encoder.ts";
+
+const T = 1_700_000_000_000;
+
+const freshCases: {
+  name: string;
+  file: number;
+  sidecar: { isFile: boolean; mtime: Date | null };
+  fresh: boolean;
+}[] = [
+  {
+    name: "newer than its file",
+    file: T,
+    sidecar: { isFile: true, mtime: new Date(T + 1) },
+    fresh: true,
+  },
+  {
+    name: "as new as its file",
+    file: T,
+    sidecar: { isFile: true, mtime: new Date(T) },
+    fresh: true,
+  },
+  {
+    name: "older than its file",
+    file: T,
+    sidecar: { isFile: true, mtime: new Date(T - 1) },
+    fresh: false,
+  },
+  { name: "a folder", file: T, sidecar: { isFile: false, mtime: new Date(T + 1) }, fresh: false },
+  { name: "without a time", file: T, sidecar: { isFile: true, mtime: null }, fresh: false },
+  {
+    name: "of a file without a time",
+    file: NaN,
+    sidecar: { isFile: true, mtime: new Date(T) },
+    fresh: false,
+  },
+];
+
+for (const { name, file, sidecar, fresh } of freshCases) {
+  Deno.test(`isFreshSidecar() says ${fresh} for a sidecar ${name}`, () => {
+    assert.equal(isFreshSidecar({ mtimeMs: file }, sidecar), fresh);
+  });
+}
+
+/** Candidates as "br" (a sidecar) and "br*" (made on the fly). */
+function order(...args: Parameters<typeof orderCandidates>): string[] {
+  return orderCandidates(...args).map(({ coding, sidecar }) => sidecar ? coding : `${coding}*`);
+}
+
+const orderCases: {
+  name: string;
+  args: Parameters<typeof orderCandidates>;
+  expected: string[];
+}[] = [
+  {
+    name: "held: coding by coding, the sidecar first",
+    args: [["gzip", "br"], WHOLE_BODY_CODINGS, true],
+    expected: ["br", "br*", "zstd*", "gzip", "gzip*"],
+  },
+  {
+    name: "held, without the middleware: the sidecars in our order",
+    args: [["gzip", "zstd", "br"], [], true],
+    expected: ["br", "zstd", "gzip"],
+  },
+  {
+    name: "streamed: every sidecar before any encoding on the fly",
+    args: [["gzip"], STREAMED_CODINGS, false],
+    expected: ["gzip", "zstd*", "br*", "gzip*"],
+  },
+  {
+    name: "streamed without sidecars",
+    args: [[], STREAMED_CODINGS, false],
+    expected: ["zstd*", "br*", "gzip*"],
+  },
+  { name: "nothing", args: [[], [], true], expected: [] },
+];
+
+for (const { name, args, expected } of orderCases) {
+  Deno.test(`orderCandidates() ${name}`, () => {
+    assert.deepEqual(order(...args), expected);
+  });
+}
