@@ -43,7 +43,7 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
 /**
  * Serves `root` with the static handler behind `createApp`. Options left out take zhttp's
  * defaults: listings on, dotfiles hidden, no symlinks out of the root, DEFAULT_CACHE_CONTROL,
- * no CORS.
+ * no CORS, sidecars honoured, no compression middleware.
  */
 export function serveStatic(options: Partial<StaticOptions> & { root: string }): TestServer {
   const handler = createStaticHandler({
@@ -54,7 +54,8 @@ export function serveStatic(options: Partial<StaticOptions> & { root: string }):
     cors: false,
     ...options,
   });
-  return startServer({ handler: createApp({ fallback: handler }) });
+  // With `compress`, the app has the compression middleware in front, as the binary does.
+  return startServer({ handler: createApp({ fallback: handler, compress: options.compress }) });
 }
 
 /**
