@@ -27,6 +27,15 @@ export class BackgroundCompressor {
   readonly #pending = new Map<number, PendingJob>();
   #nextId = 1;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #failed = false;
+
+  /**
+   * False once the worker failed (it could not start, or crashed): from then on nothing is
+   * sent, and files are encoded per request only. Said once in the log.
+   */
+  get available(): boolean {
+    return !this.#failed;
+  }
 
   /** Jobs sent and not answered yet. */
   get pending(): number {
@@ -35,6 +44,7 @@ export class BackgroundCompressor {
 
   /** `bytes` encoded with `coding` at the best effort. `bytes` is copied, never detached. */
   compress(coding: OnTheFlyCoding, bytes: Uint8Array): Promise<Uint8Array> {
+    if (this.#failed) return Promise.reject(new Error("the compression worker failed"));
     const worker = this.#ensureWorker();
     clearTimeout(this.#idleTimer);
     const id = this.#nextId++;
@@ -59,7 +69,11 @@ export class BackgroundCompressor {
     worker.onmessage = (event: MessageEvent<CompressionResult>) => this.#answer(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      logger.warn("the compression worker failed: {message}", { message: event.message });
+      this.#failed = true;
+      logger.warn(
+        "the compression worker failed ({message}): files are compressed per request from now on",
+        { message: event.message },
+      );
       this.stop();
     };
     this.#worker = worker;

@@ -80,6 +80,7 @@ export class KeptEncodings {
   #make(coding: OnTheFlyCoding, file: KeptFile, version: number): void {
     const job = `${coding}\n${version}`;
     if (this.#inProgress.has(job) || this.#inProgress.size >= MAX_ENCODINGS_IN_PROGRESS) return;
+    if (!this.#compressor.available) return;
     this.#inProgress.add(job);
     const { path, bytes } = file;
     this.#compressor.compress(coding, bytes).then(
