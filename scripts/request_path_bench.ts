@@ -14,24 +14,39 @@ import { Http1ResponseWriter } from "../lib/http/response.ts";
 import { HttpRequest, type RequestOrigin } from "../lib/server/request.ts";
 import { createStaticHandler } from "../lib/handlers/static/static_handler.ts";
 import { MTIME_SETTLE_MS } from "../lib/handlers/static/file_cache.ts";
+import zlib from "node:zlib";
 
 const root = Deno.makeTempDirSync({ prefix: "zhttp-request-bench-" });
 Deno.writeFileSync(`${root}/1k.bin`, new Uint8Array(1024).fill(120));
+// JavaScript-like text, with a .gz beside it (as for nginx's gzip_static in the bench).
+const script = new TextEncoder().encode(
+  Array.from({ length: 2400 }, (_, i) => `const value${i} = compute(${i * 7919 % 10007});`)
+    .join("\n"),
+);
+Deno.writeFileSync(`${root}/100k.js`, script);
+Deno.writeFileSync(`${root}/100k.js.gz`, zlib.gzipSync(script, { level: 9 }));
 // The cache takes a file only once its mtime and ctime are settled; the ctime cannot be set
 // back, so wait it out, or the "cached file" bench would read the file every time.
 await new Promise((resolve) => setTimeout(resolve, MTIME_SETTLE_MS + 100));
 
+/** The app as the binary builds it, with or without the compression middleware. */
+function app(compress: boolean): Handler {
+  return createApp({
+    compress,
+    fallback: createStaticHandler({
+      root,
+      listing: true,
+      showDotfiles: false,
+      followSymlinks: false,
+      cacheControl: "no-cache",
+      cors: false,
+      compress,
+    }),
+  });
+}
 const hello = createApp();
-const files = createApp({
-  fallback: createStaticHandler({
-    root,
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: "no-cache",
-    cors: false,
-  }),
-});
+const files = app(false);
+const compressing = app(true);
 
 const ORIGIN: RequestOrigin = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
@@ -46,13 +61,14 @@ const channel = {
   serverAndDateLines: () => serverAndDateLines(),
 };
 
-function batch(path: string, count: number): Uint8Array {
-  const request = `GET ${path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n\r\n`;
+function batch(path: string, count: number, fields = ""): Uint8Array {
+  const request =
+    `GET ${path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n${fields}\r\n`;
   return new TextEncoder().encode(request.repeat(count));
 }
 
 /** Answers every request in `bytes` as the connection would, one after the other. */
-async function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): Promise<void> {
+async function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): Promise<number> {
   let position = 0;
   while (position < bytes.length) {
     const head = parser.parse(bytes, position, bytes.length)!;
@@ -66,13 +82,25 @@ async function answerAll(parser: HeadParser, app: Handler, bytes: Uint8Array): P
     if (result instanceof Promise) await result;
     if (!res.ended) res.end();
   }
-  output.take();
+  const sent = output.take().reduce((sum, piece) => sum + piece.length, 0);
   output.release();
+  return sent;
 }
 
 const helloBatch = batch("/hello", 16);
 const fileBatch = batch("/1k.bin", 16);
+const BROWSER = "Accept-Encoding: br, gzip\r\n";
+const helloEncodingBatch = batch("/hello", 16, BROWSER);
+const scriptBatch = batch("/100k.js", 16, BROWSER);
 const parser = new HeadParser();
+
+// The first requests are answered with a fast encoding while the kept one is made in the
+// background; wait for it, so that the bench measures what a hot file costs.
+const first = await answerAll(parser, compressing, batch("/100k.js", 1, BROWSER));
+for (let tries = 0; await answerAll(parser, compressing, batch("/100k.js", 1, BROWSER)) >= first;) {
+  if (++tries > 100) throw new Error("the kept encoding of 100k.js was never made");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, async () => {
   await answerAll(parser, hello, helloBatch);
@@ -81,6 +109,31 @@ Deno.bench("16 pipelined GET /hello", { group: "path", baseline: true }, async (
 // One after the other, so each request takes a stat of its own (none arrive together).
 Deno.bench("16 pipelined GET /1k.bin (cached file)", { group: "path" }, async () => {
   await answerAll(parser, files, fileBatch);
+});
+
+// The compression middleware installed: requests without Accept-Encoding are not wrapped.
+Deno.bench("16 pipelined GET /hello, compression on", { group: "path" }, async () => {
+  await answerAll(parser, compressing, helloBatch);
+});
+
+Deno.bench(
+  "16 pipelined GET /1k.bin (cached file), compression on",
+  { group: "path" },
+  async () => {
+    await answerAll(parser, compressing, fileBatch);
+  },
+);
+
+// Wrapped: the response writer is a CompressingWriter, which /hello leaves alone.
+Deno.bench("16 pipelined GET /hello, Accept-Encoding: br, gzip", { group: "path" }, async () => {
+  await answerAll(parser, compressing, helloEncodingBatch);
+});
+
+// The kept brotli encoding of a 100 KiB script, its .gz sidecar looked at too.
+Deno.bench("16 pipelined GET /100k.js, Accept-Encoding: br, gzip (kept br)", {
+  group: "path",
+}, async () => {
+  await answerAll(parser, compressing, scriptBatch);
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));

@@ -83,7 +83,7 @@ class CompressingWriter extends ResponseWrapper implements ContentEncoder {
   #bodyLength: number | null = null;
   #encoder: StreamEncoder | null = null;
   /** The last streamed piece's way out: pieces leave in the order they were written. */
-  #tail: Promise<void> = Promise.resolve();
+  #tail: Promise<void> | null = null;
   #finishing: Promise<void> | null = null;
   #ended = false;
 
@@ -130,12 +130,13 @@ class CompressingWriter extends ResponseWrapper implements ContentEncoder {
     if (this.#headRequest) return this.inner.flushHeaders();
     const bytes = typeof chunk === "string" ? ENCODER.encode(chunk) : chunk;
     const coding = this.#coding;
-    this.#tail = this.#tail.then(async () => {
+    const piece = async () => {
       const encoder = this.#encoder ??= new StreamEncoder(coding);
       const encoded = await encoder.push(bytes);
       if (encoded.length > 0) await this.inner.write(encoded);
       else if (!this.inner.headersSent) await this.inner.flushHeaders();
-    });
+    };
+    this.#tail = this.#tail === null ? piece() : this.#tail.then(piece);
     return this.#tail;
   }
 

@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { parseBenchArgs, UsageError } from "../bench.ts";
 import { cpuTicks, rssBytes } from "./process_stats.ts";
 import { type CpuProfile, selfTimes } from "./profile_summary.ts";
-import { formatLoadTable, formatTable, type LoadRow, summaryJson } from "./report.ts";
+import {
+  formatDownloadTable,
+  formatLoadTable,
+  formatTable,
+  type LoadRow,
+  summaryJson,
+} from "./report.ts";
 import { parseSsBytesReceived, spreadBetween } from "./spread.ts";
 import { median, percentile } from "./stats.ts";
 import { WORKLOADS } from "./workloads.ts";
@@ -145,6 +151,7 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
     peer,
     requestsPerSecond,
     megabytesPerSecond: 1,
+    bytesPerResponse: 130,
     p50Ms: 1,
     p99Ms,
     maxMs: 50,
@@ -203,6 +210,7 @@ Deno.test("formatLoadTable() names each kind of wrk error and gives zhttp's rati
   assert.ok(file?.kind === "load");
   const base = {
     megabytesPerSecond: 1,
+    bytesPerResponse: 1164,
     p50Ms: 1,
     maxMs: 9,
     cpuShare: 1,
@@ -224,4 +232,29 @@ Deno.test("formatLoadTable() names each kind of wrk error and gives zhttp's rati
   const [zhttpLine, nginxLine] = table.split("\n").slice(3);
   assert.match(zhttpLine, /^zhttp .* 50,000 .* 0% \/ 25% +378 read, 2 timeout$/);
   assert.match(nginxLine, /^nginx .* 100,000 .* 0 +0\.50x +2\.00x$/);
+});
+
+Deno.test("formatDownloadTable() shows the bytes on the wire and their coding", () => {
+  const download = WORKLOADS.find((workload) => workload.name === "download-100m-text-br");
+  assert.ok(download?.kind === "download");
+  assert.deepEqual(download.headers, { "Accept-Encoding": "br, gzip" });
+  const table = formatDownloadTable(download, [
+    {
+      peer: "zhttp",
+      bytesPerSecond: 120e6,
+      wireBytes: 36 * 1024 * 1024,
+      contentEncoding: "br",
+      rssGrowthBytes: 70 * 1024 * 1024,
+    },
+    {
+      peer: "nginx-gzip",
+      bytesPerSecond: 100e6,
+      wireBytes: 40 * 1024 * 1024,
+      contentEncoding: "gzip",
+      rssGrowthBytes: 0,
+    },
+  ], { commit: "abc1234", dirty: false, durationSeconds: 10, runs: 3 });
+  const [zhttpLine, nginxLine] = table.split("\n").slice(3);
+  assert.match(zhttpLine, /^zhttp +0\.12 +36\.0 MiB br +70\.0 MiB$/);
+  assert.match(nginxLine, /^nginx gzip on +0\.10 +40\.0 MiB gzip +0\.0 MiB +1\.20x$/);
 });

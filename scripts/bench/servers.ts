@@ -20,7 +20,13 @@ const PROBE_INTERVAL_MS = 50;
 /** How much of a server's stderr is kept to explain a failed start. */
 const STDERR_TAIL_CHARS = 4_000;
 
-export type PeerName = "zhttp" | "deno-hello" | "deno-files" | "nginx";
+export type PeerName =
+  | "zhttp"
+  | "deno-hello"
+  | "deno-files"
+  | "nginx"
+  | "nginx-gzip"
+  | "nginx-gzip-static";
 
 /** How to launch one peer; `root` is the fixture folder every file server serves. */
 export interface LaunchOptions {
@@ -37,6 +43,18 @@ export const PEER_LABELS: Record<PeerName, string> = {
   "deno-hello": "Deno.serve hello",
   "deno-files": "Deno.serve files",
   nginx: "nginx",
+  "nginx-gzip": "nginx gzip on",
+  "nginx-gzip-static": "nginx gzip_static on",
+};
+
+/**
+ * nginx's compression as a site would set it up: `gzip on` for the types we compress (at
+ * its default level, 1), or the precompressed .gz beside the file; Vary either way.
+ */
+const NGINX_COMPRESSION: Record<"nginx" | "nginx-gzip" | "nginx-gzip-static", string> = {
+  nginx: "",
+  "nginx-gzip": "gzip on; gzip_vary on; gzip_types application/javascript text/plain;",
+  "nginx-gzip-static": "gzip_static on; gzip_vary on;",
 };
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -170,19 +188,26 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
       probePath: "/1k.bin",
       cleanup: nothing,
     }),
-    nginx: () => nginxLaunch(port, options),
+    nginx: () => nginxLaunch(port, options, NGINX_COMPRESSION.nginx),
+    "nginx-gzip": () => nginxLaunch(port, options, NGINX_COMPRESSION["nginx-gzip"]),
+    "nginx-gzip-static": () => nginxLaunch(port, options, NGINX_COMPRESSION["nginx-gzip-static"]),
   };
   return await launches[name]();
 }
 
-async function nginxLaunch(port: number, options: LaunchOptions): Promise<Launch> {
+async function nginxLaunch(
+  port: number,
+  options: LaunchOptions,
+  compression: string,
+): Promise<Launch> {
   if (options.nginx === null) throw new Error("nginx is not installed");
   const dir = await Deno.makeTempDir({ prefix: "zhttp-bench-nginx-" });
   const template = await Deno.readTextFile(path.join(BENCH_DIR, "nginx.conf"));
   const config = template
     .replaceAll("{{DIR}}", dir)
     .replaceAll("{{PORT}}", String(port))
-    .replaceAll("{{ROOT}}", options.root);
+    .replaceAll("{{ROOT}}", options.root)
+    .replaceAll("{{COMPRESSION}}", compression);
   const configFile = path.join(dir, "nginx.conf");
   await Deno.writeTextFile(configFile, config);
   return {

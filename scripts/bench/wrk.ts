@@ -27,6 +27,8 @@ export interface WrkRun {
   durationSeconds: number;
   /** Requests sent per write; 1 means no pipelining. */
   pipeline: number;
+  /** Fields added to each request. */
+  headers?: Record<string, string>;
   /** Aborts the run (Ctrl+C). */
   signal: AbortSignal;
 }
@@ -78,6 +80,7 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
       `-d${run.durationSeconds}s`,
       `--timeout`,
       `${WRK_TIMEOUT_SECONDS}s`,
+      ...Object.entries(run.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
       "-s",
       WRK_SCRIPT,
       run.url,

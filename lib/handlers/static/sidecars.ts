@@ -38,6 +38,12 @@ export interface Candidate {
   sidecar: boolean;
 }
 
+/** A candidate list, with its codings alone as selectCoding() takes them. */
+export interface Candidates {
+  readonly list: readonly Candidate[];
+  readonly codings: readonly string[];
+}
+
 /**
  * The candidates in our order of preference, for selectCoding() to break ties between
  * codings the client accepts equally:
@@ -46,19 +52,71 @@ export interface Candidate {
  *   (the user made it on purpose, and it costs nothing);
  * - a streamed file would be encoded per request at a fast effort, so every sidecar
  *   (no work, an exact length, ranges) comes before any encoding on the fly.
+ * There are few combinations, and every request asks: each is made once.
  */
 export function orderCandidates(
+  sidecars: readonly SidecarCoding[],
+  onTheFly: readonly OnTheFlyCoding[],
+  held: boolean,
+): Candidates {
+  let mask = held ? 1 : 0;
+  for (const coding of sidecars) mask |= 2 << SIDECAR_CODINGS.indexOf(coding);
+  let byMask = made.get(onTheFly);
+  if (byMask === undefined) made.set(onTheFly, byMask = new Map());
+  let candidates = byMask.get(mask);
+  if (candidates === undefined) {
+    const list = candidateList(sidecars, onTheFly, held);
+    candidates = { list, codings: list.map((candidate) => candidate.coding) };
+    byMask.set(mask, candidates);
+  }
+  return candidates;
+}
+
+/** Candidate lists made so far, by on-the-fly list (a constant) and sidecars/held mask. */
+const made = new Map<readonly OnTheFlyCoding[], Map<number, Candidates>>();
+
+function candidateList(
   sidecars: readonly SidecarCoding[],
   onTheFly: readonly OnTheFlyCoding[],
   held: boolean,
 ): Candidate[] {
   const fromSidecars = SIDECAR_CODINGS.filter((coding) => sidecars.includes(coding))
     .map((coding) => ({ coding, sidecar: true }));
-  const made = onTheFly.map((coding) => ({ coding, sidecar: false }));
-  if (!held) return [...fromSidecars, ...made];
+  const encoded = onTheFly.map((coding) => ({ coding, sidecar: false }));
+  if (!held) return [...fromSidecars, ...encoded];
   const order = [...onTheFly, ...SIDECAR_CODINGS.filter((coding) => !onTheFly.includes(coding))];
   return order.flatMap((coding) => [
     ...fromSidecars.filter((candidate) => candidate.coding === coding),
-    ...made.filter((candidate) => candidate.coding === coding),
+    ...encoded.filter((candidate) => candidate.coding === coding),
   ]);
+}
+
+/**
+ * How long a sidecar found missing is not looked for again. A failed stat throws, and an
+ * exception costs more than the rest of answering a cached file; a sidecar made meanwhile is
+ * sent within this long (until then the file goes out encoded on the fly, or as it is). A
+ * sidecar that is there is looked at on every request, so a stale one is never sent.
+ */
+export const MISSING_SIDECAR_RECHECK_MS = 1000;
+/** Missing sidecars remembered before the table starts over. */
+export const MAX_REMEMBERED_MISSING = 4096;
+
+/** Sidecar paths found missing, and when. */
+export class MissingSidecars {
+  readonly #since = new Map<string, number>();
+
+  /** Whether `path` was found missing within MISSING_SIDECAR_RECHECK_MS of `nowMs`. */
+  recentlyMissing(path: string, nowMs: number): boolean {
+    const since = this.#since.get(path);
+    if (since === undefined) return false;
+    if (nowMs - since < MISSING_SIDECAR_RECHECK_MS) return true;
+    this.#since.delete(path);
+    return false;
+  }
+
+  /** Remembers that `path` was missing at `nowMs`. */
+  missing(path: string, nowMs: number): void {
+    if (this.#since.size >= MAX_REMEMBERED_MISSING) this.#since.clear();
+    this.#since.set(path, nowMs);
+  }
 }

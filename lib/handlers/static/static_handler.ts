@@ -55,6 +55,7 @@ import { readListing, renderListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
 import {
   isFreshSidecar,
+  MissingSidecars,
   orderCandidates,
   SIDECAR_CODINGS,
   SIDECAR_EXTENSIONS,
@@ -188,6 +189,7 @@ class StaticFiles {
   readonly #keptRepresentations = new WeakMap<Uint8Array, FileToSend>();
   /** A cached sidecar → its representation, made once. */
   readonly #sidecarRepresentations = new WeakMap<FileToSend, FileToSend>();
+  readonly #missingSidecars = new MissingSidecars();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -357,8 +359,9 @@ class StaticFiles {
     const wanted = this.#precompressed && accept !== null
       ? SIDECAR_CODINGS.filter((coding) => codingQuality(accept, coding) > 0)
       : [];
-    if (wanted.length === 0) return this.#negotiate(req, res, file, accept, encoder, []);
-    return Promise.all(wanted.map((coding) => this.#sidecarOf(file, coding))).then((found) =>
+    const probes = wanted.map((coding) => this.#sidecarOf(file, coding)).filter((p) => p !== null);
+    if (probes.length === 0) return this.#negotiate(req, res, file, accept, encoder, []);
+    return Promise.all(probes).then((found) =>
       this.#negotiate(req, res, file, accept, encoder, found.filter((s) => s !== null))
     );
   }
@@ -377,13 +380,17 @@ class StaticFiles {
    * The sidecar of `file` with `coding`, when it is fresh and may be served by the rules of
    * any file (real path inside the root, not hidden); its stat is shared as the file's is.
    */
-  #sidecarOf(file: FileToSend, coding: SidecarCoding): Promise<Sidecar | null> {
+  #sidecarOf(file: FileToSend, coding: SidecarCoding): Promise<Sidecar | null> | null {
     const sidecarPath = file.path + SIDECAR_EXTENSIONS[coding];
+    if (this.#missingSidecars.recentlyMissing(sidecarPath, Date.now())) return null;
     return this.#stats.stat(sidecarPath).then((info) => {
       if (!isFreshSidecar(file.identity, info)) return null;
       const sidecar = this.#fileFor(sidecarPath, info);
       return sidecar === null ? null : { coding, file: sidecar };
-    }, () => null);
+    }, (error) => {
+      if (isNotFound(error)) this.#missingSidecars.missing(sidecarPath, Date.now());
+      return null;
+    });
   }
 
   /**
@@ -407,11 +414,11 @@ class StaticFiles {
       ? (held ? WHOLE_BODY_CODINGS : STREAMED_CODINGS)
       : [];
     const candidates = orderCandidates(sidecars.map((s) => s.coding), onTheFly, held);
-    const chosen = selectCoding(accept, candidates.map((candidate) => candidate.coding));
+    const chosen = selectCoding(accept, candidates.codings);
     encoder?.leave();
     if (chosen === NOT_ACCEPTABLE) return endWithStatus(res, 406, false);
     if (chosen === IDENTITY) return this.#deliver(req, res, file, IDENTITY_DELIVERY);
-    const { coding, sidecar } = candidates[chosen];
+    const { coding, sidecar } = candidates.list[chosen];
     if (sidecar) {
       const found = sidecars.find((s) => s.coding === coding)!;
       return this.#deliver(req, res, found.file, this.#sidecarDelivery(file, coding));

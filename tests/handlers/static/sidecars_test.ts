@@ -1,6 +1,11 @@
 /** Sidecar freshness and the order of representations, from tables. */
 import assert from "node:assert/strict";
-import { isFreshSidecar, orderCandidates } from "../../../lib/handlers/static/sidecars.ts";
+import {
+  isFreshSidecar,
+  MISSING_SIDECAR_RECHECK_MS,
+  MissingSidecars,
+  orderCandidates,
+} from "../../../lib/handlers/static/sidecars.ts";
 import { STREAMED_CODINGS, WHOLE_BODY_CODINGS } from "../../../lib/middleware/content_encoder.ts";
 
 const T = 1_700_000_000_000;
@@ -47,7 +52,9 @@ for (const { name, file, sidecar, fresh } of freshCases) {
 
 /** Candidates as "br" (a sidecar) and "br*" (made on the fly). */
 function order(...args: Parameters<typeof orderCandidates>): string[] {
-  return orderCandidates(...args).map(({ coding, sidecar }) => sidecar ? coding : `${coding}*`);
+  const { list, codings } = orderCandidates(...args);
+  assert.deepEqual(codings, list.map((candidate) => candidate.coding));
+  return list.map(({ coding, sidecar }) => sidecar ? coding : `${coding}*`);
 }
 
 const orderCases: {
@@ -81,5 +88,23 @@ const orderCases: {
 for (const { name, args, expected } of orderCases) {
   Deno.test(`orderCandidates() ${name}`, () => {
     assert.deepEqual(order(...args), expected);
+    assert.deepEqual(order(...args), expected, "made once, the same the second time");
   });
 }
+
+Deno.test("MissingSidecars remembers a missing sidecar for MISSING_SIDECAR_RECHECK_MS", () => {
+  const missing = new MissingSidecars();
+  assert.equal(missing.recentlyMissing("/site/app.js.br", T), false);
+  missing.missing("/site/app.js.br", T);
+  assert.equal(
+    missing.recentlyMissing("/site/app.js.br", T + MISSING_SIDECAR_RECHECK_MS - 1),
+    true,
+  );
+  assert.equal(missing.recentlyMissing("/site/app.js.gz", T), false);
+  assert.equal(missing.recentlyMissing("/site/app.js.br", T + MISSING_SIDECAR_RECHECK_MS), false);
+  assert.equal(
+    missing.recentlyMissing("/site/app.js.br", T + 1),
+    false,
+    "forgotten once rechecked",
+  );
+});
