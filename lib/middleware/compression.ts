@@ -131,10 +131,12 @@ class CompressingWriter extends ResponseWrapper implements ContentEncoder {
     const bytes = typeof chunk === "string" ? ENCODER.encode(chunk) : chunk;
     const coding = this.#coding;
     const piece = async () => {
+      if (bytes.length === 0) {
+        if (!this.inner.headersSent) await this.inner.flushHeaders();
+        return;
+      }
       const encoder = this.#encoder ??= new StreamEncoder(coding);
-      const encoded = await encoder.push(bytes);
-      if (encoded.length > 0) await this.inner.write(encoded);
-      else if (!this.inner.headersSent) await this.inner.flushHeaders();
+      await encoder.push(bytes, this.#send);
     };
     this.#tail = this.#tail === null ? piece() : this.#tail.then(piece);
     return this.#tail;
@@ -183,18 +185,17 @@ class CompressingWriter extends ResponseWrapper implements ContentEncoder {
     try {
       await this.#tail;
       const encoder = this.#encoder ??= new StreamEncoder(coding);
-      if (last !== undefined && last.length > 0) {
-        const encoded = await encoder.push(last);
-        if (encoded.length > 0) await this.inner.write(encoded);
-      }
-      const rest = await encoder.finish();
-      if (rest.length > 0) await this.inner.write(rest);
+      if (last !== undefined && last.length > 0) await encoder.push(last, this.#send);
+      await encoder.finish(this.#send);
       this.inner.end();
     } catch (error) {
       this.#encoder?.destroy();
       throw error;
     }
   }
+
+  /** Where the stream's encoded bytes go: resolves once the socket took them. */
+  readonly #send = (encoded: Uint8Array): Promise<void> => this.inner.write(encoded);
 
   /** Encodes the body with `coding`: the head says so and keeps no length it will not have. */
   #apply(coding: OnTheFlyCoding): void {
