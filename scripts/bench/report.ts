@@ -121,10 +121,10 @@ export function formatDownloadTable(
   const title = `${workload.name}: one curl download of /${workload.file} ` +
     `(median of ${facts.runs}; RSS growth = peak during the downloads − idle)`;
   const table = formatTable(
-    ["server", "GB/s", "on the wire", "RSS growth", "zhttp GB/s ÷"],
+    ["server", "MB/s", "on the wire", "RSS growth", "zhttp MB/s ÷"],
     rows.map((row) => [
       PEER_LABELS[row.peer],
-      (row.bytesPerSecond / 1e9).toFixed(2),
+      formatCount(row.bytesPerSecond / 1e6),
       `${(row.wireBytes / MiB).toFixed(1)} MiB${
         row.contentEncoding ? ` ${row.contentEncoding}` : ""
       }`,
@@ -166,7 +166,7 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
       const zhttp = result.rows.find((row) => row.peer === "zhttp");
       for (const row of result.rows) {
         entry[row.peer] = {
-          gbps: round(row.bytesPerSecond / 1e9, 2),
+          gbps: round(row.bytesPerSecond / 1e9, 3),
           wireMiB: round(row.wireBytes / MiB, 1),
           ...(row.contentEncoding === "" ? {} : { contentEncoding: row.contentEncoding }),
           rssGrowthMiB: round(row.rssGrowthBytes / MiB, 1),

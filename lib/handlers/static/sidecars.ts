@@ -4,6 +4,7 @@
  * that accepts that coding, as nginx's `gzip_static` does; and the order among all the
  * representations of a file, sidecars and encodings made on the fly.
  */
+import { type AcceptEncoding, codingQuality } from "../../http/accept_encoding.ts";
 import type { OnTheFlyCoding } from "../../middleware/content_encoder.ts";
 
 /** The codings a sidecar may have, by the name Content-Encoding gives them. */
@@ -89,6 +90,34 @@ function candidateList(
     ...fromSidecars.filter((candidate) => candidate.coding === coding),
     ...encoded.filter((candidate) => candidate.coding === coding),
   ]);
+}
+
+/**
+ * The sidecars worth looking for: those the client accepts that could win against the best
+ * encoding made on the fly (orderCandidates' order breaks ties), so a browser that prefers
+ * brotli costs one look, for `.br`, not three. Every look is a stat on each request.
+ */
+export function sidecarsWorthLooking(
+  accept: AcceptEncoding,
+  onTheFly: readonly OnTheFlyCoding[],
+  held: boolean,
+): SidecarCoding[] {
+  let best: OnTheFlyCoding | null = null;
+  let bestQuality = 0;
+  for (const coding of onTheFly) {
+    const quality = codingQuality(accept, coding);
+    if (quality > bestQuality) {
+      best = coding;
+      bestQuality = quality;
+    }
+  }
+  return SIDECAR_CODINGS.filter((coding) => {
+    const quality = codingQuality(accept, coding);
+    if (quality === 0 || quality < bestQuality) return false;
+    if (quality > bestQuality || best === null || !held) return true;
+    // A tie, held in memory: the sidecar wins only coding by coding, up to the best's.
+    return onTheFly.indexOf(coding as OnTheFlyCoding) <= onTheFly.indexOf(best);
+  });
 }
 
 /**

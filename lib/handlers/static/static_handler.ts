@@ -15,7 +15,6 @@ import type { Handler } from "../../server/handler.ts";
 import {
   type AcceptEncoding,
   acceptEncodingOf,
-  codingQuality,
   IDENTITY,
   NOT_ACCEPTABLE,
   selectCoding,
@@ -57,9 +56,9 @@ import {
   isFreshSidecar,
   MissingSidecars,
   orderCandidates,
-  SIDECAR_CODINGS,
   SIDECAR_EXTENSIONS,
   type SidecarCoding,
+  sidecarsWorthLooking,
 } from "./sidecars.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
@@ -356,13 +355,22 @@ class StaticFiles {
     addVary(res, "Accept-Encoding");
     const value = req.headers.get("accept-encoding");
     const accept = encoder?.accept ?? (value === null ? null : acceptEncodingOf(value));
+    const held = file.bytes !== null;
+    // A GET with a Range is answered from stable bytes (the identity or a sidecar): an
+    // encoding made on the fly is other bytes at each request, so its ranges mean nothing.
+    const ranged = req.method === "GET" && req.headers.get("range") !== null;
+    const onTheFly = encoder !== undefined && !ranged && file.identity.size >= MIN_COMPRESS_BYTES
+      ? (held ? WHOLE_BODY_CODINGS : STREAMED_CODINGS)
+      : [];
     const wanted = this.#precompressed && accept !== null
-      ? SIDECAR_CODINGS.filter((coding) => codingQuality(accept, coding) > 0)
+      ? sidecarsWorthLooking(accept, onTheFly, held)
       : [];
     const probes = wanted.map((coding) => this.#sidecarOf(file, coding)).filter((p) => p !== null);
-    if (probes.length === 0) return this.#negotiate(req, res, file, accept, encoder, []);
+    if (probes.length === 0) {
+      return this.#negotiate(req, res, file, accept, encoder, onTheFly, []);
+    }
     return Promise.all(probes).then((found) =>
-      this.#negotiate(req, res, file, accept, encoder, found.filter((s) => s !== null))
+      this.#negotiate(req, res, file, accept, encoder, onTheFly, found.filter((s) => s !== null))
     );
   }
 
@@ -395,10 +403,7 @@ class StaticFiles {
 
   /**
    * Chooses the representation (RFC 9110 §12.5.3) among the identity, the fresh sidecars
-   * and, when the compression middleware wrapped this response, encodings made on the fly,
-   * then sends it. A GET with a Range is answered from stable bytes (the identity or a
-   * sidecar): an encoding made on the fly is other bytes at each request, so its ranges
-   * would mean nothing.
+   * and the encodings the compression middleware may make (`onTheFly`), then sends it.
    */
   #negotiate(
     req: HttpRequest,
@@ -406,13 +411,10 @@ class StaticFiles {
     file: FileToSend,
     accept: AcceptEncoding | null,
     encoder: ContentEncoder | undefined,
+    onTheFly: readonly OnTheFlyCoding[],
     sidecars: readonly Sidecar[],
   ): void | Promise<void> {
     const held = file.bytes !== null;
-    const ranged = req.method === "GET" && req.headers.get("range") !== null;
-    const onTheFly = encoder !== undefined && !ranged && file.identity.size >= MIN_COMPRESS_BYTES
-      ? (held ? WHOLE_BODY_CODINGS : STREAMED_CODINGS)
-      : [];
     const candidates = orderCandidates(sidecars.map((s) => s.coding), onTheFly, held);
     const chosen = selectCoding(accept, candidates.codings);
     encoder?.leave();

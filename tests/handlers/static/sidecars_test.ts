@@ -5,7 +5,9 @@ import {
   MISSING_SIDECAR_RECHECK_MS,
   MissingSidecars,
   orderCandidates,
+  sidecarsWorthLooking,
 } from "../../../lib/handlers/static/sidecars.ts";
+import { acceptEncodingOf } from "../../../lib/http/accept_encoding.ts";
 import { STREAMED_CODINGS, WHOLE_BODY_CODINGS } from "../../../lib/middleware/content_encoder.ts";
 
 const T = 1_700_000_000_000;
@@ -108,3 +110,35 @@ Deno.test("MissingSidecars remembers a missing sidecar for MISSING_SIDECAR_RECHE
     "forgotten once rechecked",
   );
 });
+
+const lookCases: {
+  accept: string;
+  onTheFly: "whole" | "streamed" | "none";
+  held: boolean;
+  expected: string[];
+}[] = [
+  // Our own kept brotli ties with .br only: .gz and .zst cannot win.
+  { accept: "br, gzip", onTheFly: "whole", held: true, expected: ["br"] },
+  { accept: "gzip, deflate, br, zstd", onTheFly: "whole", held: true, expected: ["br"] },
+  // Preferred by q over our brotli: worth a look.
+  { accept: "br;q=0.5, gzip", onTheFly: "whole", held: true, expected: ["gzip"] },
+  { accept: "zstd, gzip;q=0.5", onTheFly: "whole", held: true, expected: ["zstd"] },
+  // Streamed: every sidecar the client accepts as much as our best comes first.
+  { accept: "br, gzip", onTheFly: "streamed", held: false, expected: ["br", "gzip"] },
+  { accept: "zstd, br;q=0.5", onTheFly: "streamed", held: false, expected: ["zstd"] },
+  // No encoding on the fly (no middleware, or a Range): every sidecar accepted.
+  { accept: "br, gzip, zstd", onTheFly: "none", held: true, expected: ["br", "zstd", "gzip"] },
+  { accept: "gzip;q=0, br", onTheFly: "none", held: false, expected: ["br"] },
+  { accept: "identity", onTheFly: "whole", held: true, expected: [] },
+];
+
+for (const { accept, onTheFly, held, expected } of lookCases) {
+  Deno.test(`sidecarsWorthLooking() for ${JSON.stringify(accept)}, ${onTheFly}${held ? ", held" : ""}: ${expected}`, () => {
+    const codings = onTheFly === "whole"
+      ? WHOLE_BODY_CODINGS
+      : onTheFly === "streamed"
+      ? STREAMED_CODINGS
+      : [];
+    assert.deepEqual(sidecarsWorthLooking(acceptEncodingOf(accept)!, codings, held), expected);
+  });
+}
