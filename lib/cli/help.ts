@@ -32,8 +32,8 @@ Files
                            revalidate, so a saved file shows on the next reload)
   --cors                   Allow any web page to fetch files (Access-Control-Allow-Origin: *)
   --max-body-size <size>   Largest request body accepted (default 100MiB), else 413
-  --no-compress            Do not compress responses on the fly (on by default: brotli,
-                           zstd or gzip, for clients that accept them)
+  --no-compress            Do not compress responses on the fly (on by default, or with
+                           --compress: brotli, zstd or gzip, for clients that accept them)
   --no-precompressed       Ignore precompressed files beside a file (app.js.br, .zst, .gz),
                            which are otherwise sent to clients that accept them
 
