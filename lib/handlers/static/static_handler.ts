@@ -558,9 +558,12 @@ class StaticFiles {
     }
     delivery.encode?.();
     const head = req.method === "HEAD";
-    if (decision.kind === "full") {
-      return this.#sendBody(res, file, handle, { start: 0, end: size - 1 }, head);
-    }
+    // Several ranges of encoded bytes have no honest framing: a Content-Encoding on the
+    // multipart body would say the parts are encoded together, and the parts cannot carry
+    // one. Such a request gets the whole sidecar (a server may ignore Range, §14.2).
+    const whole = decision.kind === "full" ||
+      (decision.ranges.length > 1 && delivery.contentEncoding !== null);
+    if (whole) return this.#sendBody(res, file, handle, { start: 0, end: size - 1 }, head);
     res.status = 206;
     if (decision.ranges.length === 1) {
       res.setHeader("Content-Range", contentRange(decision.ranges[0], size));

@@ -341,6 +341,11 @@ Deno.test("static compression: a fresh sidecar is sent with the file's type, and
     assert.deepEqual(decoded(withOther), APP_JS);
     // 304 against the sidecar's tag only.
     assert.equal((await get(site, "/app.js", accept, { "If-None-Match": tag })).status, 304);
+    // Several ranges of encoded bytes: the whole sidecar instead of a multipart body.
+    const ranges = await get(site, "/app.js", accept, { Range: "bytes=0-9,20-29" });
+    assert.equal(ranges.status, 200);
+    assert.equal(ranges.header("content-encoding"), coding);
+    assert.deepEqual(ranges.body, new Uint8Array(bytes));
   }
   // Precompressed br beats our own br; with gzip preferred by q, the .gz.
   assert.deepEqual(
