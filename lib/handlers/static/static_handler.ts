@@ -1,6 +1,7 @@
 /**
  * The static file handler: URL path → safe path → stat → directory (redirect, index.html,
- * listing) or file → preconditions (RFC 9110 §13) → ranges (§14) → body.
+ * listing) or file → representation (the file, a precompressed sidecar, or an encoding the
+ * compression middleware makes: RFC 9110 §12.5.3) → preconditions (§13) → ranges (§14) → body.
  *
  * Small files come from the FileCache (validated by a stat taken after the request arrived,
  * so never stale; requests arriving together share one, see coalesced_stat.ts);
@@ -342,9 +343,9 @@ class StaticFiles {
   }
 
   /**
-   * Answers with a file. A streamed file is opened first and described by the stat of the
-   * open handle, so the headers (length, ETag) are those of exactly the bytes sent, even if
-   * the file is replaced meanwhile.
+   * Answers with a file: as it is when no other Accept-Encoding could bring another
+   * representation, else with the one negotiated, after looking for the sidecars that could
+   * be chosen (their stats shared as the file's are).
    */
   #sendFile(req: HttpRequest, res: ResponseWriter, file: FileToSend): void | Promise<void> {
     const encoder = req.get(CONTENT_ENCODER);
@@ -495,6 +496,11 @@ class StaticFiles {
     return this.#sendStreamed(req, res, file, delivery);
   }
 
+  /**
+   * A streamed file is opened first and described by the stat of the open handle, so the
+   * headers (length, ETag) are those of exactly the bytes sent, even if the file is replaced
+   * meanwhile.
+   */
   async #sendStreamed(
     req: HttpRequest,
     res: ResponseWriter,
