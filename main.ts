@@ -54,6 +54,7 @@ export async function main(args: readonly string[]): Promise<number> {
       live: live?.events,
       headers: config.headers,
       auth: config.auth === null ? undefined : createAuth(config.auth, config),
+      compress: config.compress,
     });
     running = listenWithFallback(config, (port) =>
       new Server({

@@ -7,6 +7,7 @@ import { compose, type Handler, type Middleware } from "./server/handler.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
+import { compression } from "./middleware/compression.ts";
 import { errorBoundary } from "./middleware/error_boundary.ts";
 import { liveReload } from "./middleware/live_reload.ts";
 import type { LiveEvents } from "./live/event_stream.ts";
@@ -27,6 +28,8 @@ export interface AppOptions {
    * and every middleware after it is behind it.
    */
   auth?: Middleware;
+  /** Compress responses on the fly (the compression middleware); default false. */
+  compress?: boolean;
 }
 
 /**
@@ -52,6 +55,9 @@ export function createApp(options: AppOptions = {}): Handler {
   // Right inside the error boundary: every route and live reload's streams need a login.
   if (options.auth) middleware.push(options.auth);
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));
+  // Inside the error boundary: a failed handler's error answer goes out on the writer the
+  // compression wrapped, unencoded; outside the handlers, whose bodies it encodes.
+  if (options.compress) middleware.push(compression());
   // Live reload is the innermost: what wraps responses outside it (compression) must see
   // the page with its script, so it is injected first and compressed after.
   if (options.live !== undefined) middleware.push(liveReload(options.live));

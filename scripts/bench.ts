@@ -370,6 +370,7 @@ async function loadOnce(
   return {
     requestsPerSecond: requestsPerSecond(summary),
     megabytesPerSecond: megabytesPerSecond(summary),
+    bytesPerResponse: summary.requests === 0 ? 0 : summary.bytes / summary.requests,
     p50Ms: summary.latencyUs.p50 / 1000,
     p99Ms: summary.latencyUs.p99 / 1000,
     maxMs: summary.latencyUs.max / 1000,
@@ -407,6 +408,7 @@ function medianRow(peer: PeerName, samples: LoadSample[]): LoadRow {
     peer,
     requestsPerSecond: middle((sample) => sample.requestsPerSecond),
     megabytesPerSecond: middle((sample) => sample.megabytesPerSecond),
+    bytesPerResponse: middle((sample) => sample.bytesPerResponse),
     p50Ms: middle((sample) => sample.p50Ms),
     p99Ms: middle((sample) => sample.p99Ms),
     maxMs: middle((sample) => sample.maxMs),
@@ -437,6 +439,7 @@ async function measureDownloads(
   const idleRss = new Map(servers.map((server) => [server, treeRssBytes(server.pid)]));
   const peakRss = new Map(idleRss);
   const speeds = new Map(servers.map((server) => [server, [] as number[]]));
+  const wire = new Map(servers.map((server) => [server, { bytes: 0, encoding: "" }]));
   for (let run = 0; run <= context.options.runs; run++) {
     for (const server of servers) {
       console.log(`${workload.name}: ${server.name} ${run === 0 ? "warm-up" : `run ${run}`}…`);
@@ -446,15 +449,19 @@ async function measureDownloads(
         url: server.url(`/${workload.file}`),
         serverPid: server.pid,
         expectedBytes: downloadBytes(workload),
+        headers: workload.headers,
         signal: context.signal,
       });
       peakRss.set(server, Math.max(peakRss.get(server)!, result.peakRssBytes));
+      wire.set(server, { bytes: result.wireBytes, encoding: result.contentEncoding });
       if (run > 0) speeds.get(server)!.push(result.bytesPerSecond);
     }
   }
   return servers.map((server) => ({
     peer: server.name,
     bytesPerSecond: median(speeds.get(server)!),
+    wireBytes: wire.get(server)!.bytes,
+    contentEncoding: wire.get(server)!.encoding,
     rssGrowthBytes: peakRss.get(server)! - idleRss.get(server)!,
   }));
 }

@@ -43,6 +43,7 @@ export function formatBanner(facts: BannerFacts): string {
       formatMs(t.bodyMs)
     }, ` +
       `write ${formatMs(t.writeMs)}, shutdown ${formatMs(config.drainMs)}`,
+    `Compress ${compressionLine(config)}`,
     "Press Ctrl+C to stop",
   );
   return lines.join("\n");
@@ -79,6 +80,16 @@ function accessLines(auth: AuthConfig, host: string): string[] {
     );
   }
   return lines;
+}
+
+/** What is compressed: on the fly, precompressed files, both or neither. */
+function compressionLine(config: Config): string {
+  const onTheFly = "on the fly (br, zstd, gzip)";
+  const sidecars = "precompressed .br .zst .gz files";
+  if (config.compress && config.precompressed) return `${onTheFly}, and ${sidecars}`;
+  if (config.compress) return `${onTheFly}; precompressed files ignored`;
+  if (config.precompressed) return `only ${sidecars}`;
+  return "off";
 }
 
 function isLoopback(host: string): boolean {

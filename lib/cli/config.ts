@@ -60,6 +60,10 @@ export interface Config {
   qr: boolean;
   /** Who must log in, and where; null when the site is open to anyone who can reach it. */
   auth: AuthConfig | null;
+  /** Encode responses on the fly for clients that accept a coding (compression.ts). */
+  compress: boolean;
+  /** Send precompressed `.br`, `.zst`, `.gz` files beside a file (sidecars.ts). */
+  precompressed: boolean;
 }
 
 /** Access control: users (`--auth`, "users"), realm, and the protected paths. */
@@ -138,6 +142,9 @@ const FLAG_OPTIONS = {
   qr: { type: "boolean" },
   auth: { type: "string", multiple: true },
   realm: { type: "string" },
+  compress: { type: "boolean" },
+  "no-compress": { type: "boolean" },
+  "no-precompressed": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -235,6 +242,12 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (values.qr) settings.qr = true;
   if (values.auth !== undefined) settings.users = parseAuthFlags(values.auth);
   if (values.realm !== undefined) settings.realm = parseRealm(values.realm, flag("realm"));
+  if (values.compress && values["no-compress"]) {
+    throw new ConfigError("--compress and --no-compress contradict each other; use one.");
+  }
+  if (values.compress) settings.compress = true;
+  if (values["no-compress"]) settings.compress = false;
+  if (values["no-precompressed"]) settings.precompressed = false;
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -327,6 +340,12 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "public":
         settings[key] = parsePrefixes(value, where);
         break;
+      case "compress":
+        settings.compress = expectBoolean(value, where);
+        break;
+      case "precompressed":
+        settings.precompressed = expectBoolean(value, where);
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -375,6 +394,8 @@ export function resolveConfig(
     headers: [...file.headers ?? [], ...flags.headers ?? []],
     qr,
     auth: resolveAuth(file, flags),
+    compress: pick("compress", true),
+    precompressed: pick("precompressed", true),
   };
 }
 

@@ -40,6 +40,10 @@ Files
                            (repeatable; Content-Length, Transfer-Encoding, Connection and the
                            like are refused). Per path in zhttp.json: "headers":
                            {"/assets/**": {"Cache-Control": "max-age=31536000, immutable"}}
+  --no-compress            Do not compress responses on the fly (on by default, or with
+                           --compress: brotli, zstd or gzip, for clients that accept them)
+  --no-precompressed       Ignore precompressed files beside a file (app.js.br, .zst, .gz),
+                           which are otherwise sent to clients that accept them
 
 Development
   --live                   Reload open pages when a file in the folder changes; a changed
@@ -67,8 +71,8 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open live spa headers qr users realm protect public. Flags win over the file;
-  headers from both are sent.
+  quiet open live spa headers qr users realm protect public compress precompressed. Flags
+  win over the file; headers from both are sent.
   Logins: {"users": {"ann": "$scrypt$..."}, "public": ["/public"]} asks for a login
   everywhere but under /public; "protect": ["/private"] only there. The hashes come from
   zhttp hash-password; a password in plain text is refused.

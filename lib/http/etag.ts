@@ -103,3 +103,17 @@ function toEntityTag(text: string, start: number, end: number): EntityTag {
 function isEtagc(code: number): boolean {
   return code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
 }
+
+/**
+ * The entity-tag of one content coding of the representation tagged `tag` (RFC 9110
+ * §8.8.3: each encoding is a representation of its own, with other bytes): the opaque-tag
+ * with `-<coding>` appended, weak when `tag` is weak or `weak` is asked (bytes made per
+ * request, which the next request may not reproduce exactly). Null when `tag` is not an
+ * entity-tag.
+ */
+export function codingEtag(tag: string, coding: string, weak = false): string | null {
+  const parsed = parseEntityTag(tag);
+  if (parsed === null) return null;
+  const opaque = `"${parsed.opaque}-${coding}"`;
+  return weak || parsed.weak ? `W/${opaque}` : opaque;
+}

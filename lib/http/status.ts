@@ -16,6 +16,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  406: "Not Acceptable",
   408: "Request Timeout",
   411: "Length Required",
   412: "Precondition Failed",

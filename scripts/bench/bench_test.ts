@@ -7,7 +7,13 @@ import { parseBenchArgs, UsageError } from "../bench.ts";
 import { compareRounds, parseCompareArg } from "./compare.ts";
 import { cpuTicks, rssBytes } from "./process_stats.ts";
 import { type CpuProfile, selfTimes } from "./profile_summary.ts";
-import { formatLoadTable, formatTable, type LoadRow, summaryJson } from "./report.ts";
+import {
+  formatDownloadTable,
+  formatLoadTable,
+  formatTable,
+  type LoadRow,
+  summaryJson,
+} from "./report.ts";
 import { parseSsBytesReceived, spreadBetween } from "./spread.ts";
 import { median, percentile } from "./stats.ts";
 import { WORKLOADS } from "./workloads.ts";
@@ -157,6 +163,7 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
     peer,
     requestsPerSecond,
     megabytesPerSecond: 1,
+    bytesPerResponse: 130,
     p50Ms: 1,
     p99Ms,
     maxMs: 50,
@@ -202,6 +209,7 @@ Deno.test("summaryJson() takes hello-fetch's ratios to the fetch adapter", () =>
     othersOnClientCore: 0,
     errors: NO_ERRORS,
     spread: null,
+    bytesPerResponse: 0,
   });
   const json = JSON.parse(summaryJson(
     [{
@@ -252,6 +260,7 @@ Deno.test("formatLoadTable() names each kind of wrk error and gives zhttp's rati
   assert.ok(file?.kind === "load");
   const base = {
     megabytesPerSecond: 1,
+    bytesPerResponse: 1164,
     p50Ms: 1,
     maxMs: 9,
     cpuShare: 1,
@@ -303,4 +312,29 @@ Deno.test("compareRounds() alternates the order and reports per-round ratios", a
     "1.10",
     "1.10",
   ]);
+});
+
+Deno.test("formatDownloadTable() shows the bytes on the wire and their coding", () => {
+  const download = WORKLOADS.find((workload) => workload.name === "download-100m-text-br");
+  assert.ok(download?.kind === "download");
+  assert.deepEqual(download.headers, { "Accept-Encoding": "br, gzip" });
+  const table = formatDownloadTable(download, [
+    {
+      peer: "zhttp",
+      bytesPerSecond: 120e6,
+      wireBytes: 36 * 1024 * 1024,
+      contentEncoding: "br",
+      rssGrowthBytes: 70 * 1024 * 1024,
+    },
+    {
+      peer: "nginx-gzip",
+      bytesPerSecond: 100e6,
+      wireBytes: 40 * 1024 * 1024,
+      contentEncoding: "gzip",
+      rssGrowthBytes: 0,
+    },
+  ], { commit: "abc1234", dirty: false, durationSeconds: 10, runs: 3 });
+  const [zhttpLine, nginxLine] = table.split("\n").slice(3);
+  assert.match(zhttpLine, /^zhttp +120 +36\.0 MiB br +70\.0 MiB$/);
+  assert.match(nginxLine, /^nginx gzip on +100 +40\.0 MiB gzip +0\.0 MiB +1\.20x$/);
 });

@@ -17,13 +17,21 @@ export interface DownloadRun {
   url: string;
   /** The server's pid, whose process tree is sampled. */
   serverPid: number;
+  /** The file's size: what arrives, unless the body is encoded (see `headers`). */
   expectedBytes: number;
+  /** Fields curl sends; with Accept-Encoding the body must arrive encoded, and smaller. */
+  headers?: Record<string, string>;
   /** Aborts the download (Ctrl+C). */
   signal: AbortSignal;
 }
 
 export interface DownloadResult {
+  /** The file's bytes over the time the download took (for an encoded body, not the wire's). */
   bytesPerSecond: number;
+  /** Body bytes that crossed the wire. */
+  wireBytes: number;
+  /** The response's Content-Encoding, or "" for none. */
+  contentEncoding: string;
   /** Highest resident memory of the server's process tree during the download. */
   peakRssBytes: number;
 }
@@ -43,8 +51,11 @@ export async function runDownload(run: DownloadRun): Promise<DownloadResult> {
         "/dev/null",
         "--max-time",
         String(DOWNLOAD_TIMEOUT_SECONDS),
+        ...Object.entries(run.headers ?? {}).flatMap((
+          [name, value],
+        ) => ["-H", `${name}: ${value}`]),
         "-w",
-        "%{speed_download} %{size_download} %{http_code}",
+        "%{time_total} %{size_download} %{http_code} %header{content-encoding}",
         run.url,
       ],
       stdin: "null",
@@ -53,13 +64,24 @@ export async function runDownload(run: DownloadRun): Promise<DownloadResult> {
   } finally {
     peakRssBytes = sampler.stop();
   }
-  const text = new TextDecoder().decode(output.stdout).trim();
-  const [speed, size, status] = text.split(" ").map(Number);
-  if (output.code !== 0 || status !== 200 || size !== run.expectedBytes) {
+  const [seconds, size, status, contentEncoding = ""] = new TextDecoder().decode(output.stdout)
+    .trim().split(" ");
+  const wireBytes = Number(size);
+  const encoded = run.headers?.["Accept-Encoding"] !== undefined;
+  const complete = encoded
+    ? contentEncoding !== "" && wireBytes > 0 && wireBytes < run.expectedBytes
+    : wireBytes === run.expectedBytes;
+  if (output.code !== 0 || status !== "200" || !complete) {
     throw new Error(
       `download of ${run.url} failed: curl exit ${output.code}, status ${status}, ` +
-        `${size} of ${run.expectedBytes} bytes`,
+        `${wireBytes} bytes (file: ${run.expectedBytes})` +
+        (encoded ? `, Content-Encoding "${contentEncoding}"` : ""),
     );
   }
-  return { bytesPerSecond: speed, peakRssBytes };
+  return {
+    bytesPerSecond: run.expectedBytes / Number(seconds),
+    wireBytes,
+    contentEncoding,
+    peakRssBytes,
+  };
 }

@@ -12,6 +12,8 @@ export interface LoadRow {
   peer: PeerName;
   requestsPerSecond: number;
   megabytesPerSecond: number;
+  /** Response bytes (head and body) per request: what the wire carried. */
+  bytesPerResponse: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -32,8 +34,11 @@ export interface LoadRow {
 
 export interface DownloadRow {
   peer: PeerName;
-  /** Median over the runs. */
+  /** Median over the runs: the file's bytes per second (encoded or not). */
   bytesPerSecond: number;
+  /** Body bytes on the wire (the last run's), and their Content-Encoding ("" for none). */
+  wireBytes: number;
+  contentEncoding: string;
   /** Highest server RSS during any run, minus its RSS when idle before the first. */
   rssGrowthBytes: number;
 }
@@ -64,6 +69,7 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       "server",
       "req/s",
       "MB/s",
+      "B/response",
       "p50",
       "p99",
       "max",
@@ -78,6 +84,7 @@ export function formatLoadTable(workload: LoadWorkload, rows: LoadRow[], facts: 
       PEER_LABELS[row.peer],
       formatCount(row.requestsPerSecond),
       row.megabytesPerSecond.toFixed(1),
+      formatCount(row.bytesPerResponse),
       formatMs(row.p50Ms),
       formatMs(row.p99Ms),
       formatMs(row.maxMs),
@@ -116,10 +123,13 @@ export function formatDownloadTable(
   const title = `${workload.name}: one curl download of /${workload.file} ` +
     `(median of ${facts.runs}; RSS growth = peak during the downloads − idle)`;
   const table = formatTable(
-    ["server", "GB/s", "RSS growth", "zhttp GB/s ÷"],
+    ["server", "MB/s", "on the wire", "RSS growth", "zhttp MB/s ÷"],
     rows.map((row) => [
       PEER_LABELS[row.peer],
-      (row.bytesPerSecond / 1e9).toFixed(2),
+      formatCount(row.bytesPerSecond / 1e6),
+      `${(row.wireBytes / MiB).toFixed(1)} MiB${
+        row.contentEncoding ? ` ${row.contentEncoding}` : ""
+      }`,
       `${(row.rssGrowthBytes / MiB).toFixed(1)} MiB`,
       ratioCell(zhttp, row, (r) => r.bytesPerSecond),
     ]),
@@ -172,6 +182,7 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
         entry[row.peer] = {
           rps: Math.round(row.requestsPerSecond),
           mbps: round(row.megabytesPerSecond, 1),
+          bytesPerResponse: Math.round(row.bytesPerResponse),
           p99Ms: round(row.p99Ms, 2),
           cpu: round(row.cpuShare, 2),
           wrkCpu: round(row.wrkCpuShare, 2),
@@ -193,7 +204,9 @@ export function summaryJson(results: WorkloadResult[], facts: RunFacts): string 
       const zhttp = result.rows.find((row) => row.peer === "zhttp");
       for (const row of result.rows) {
         entry[row.peer] = {
-          gbps: round(row.bytesPerSecond / 1e9, 2),
+          gbps: round(row.bytesPerSecond / 1e9, 3),
+          wireMiB: round(row.wireBytes / MiB, 1),
+          ...(row.contentEncoding === "" ? {} : { contentEncoding: row.contentEncoding }),
           rssGrowthMiB: round(row.rssGrowthBytes / MiB, 1),
         };
         if (zhttp !== undefined && row !== zhttp) {

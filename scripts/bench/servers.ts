@@ -32,7 +32,9 @@ export type PeerName =
   | "lighttpd"
   | "zhttp-native"
   | "zhttp-fetch"
-  | "deno-fetch";
+  | "deno-fetch"
+  | "nginx-gzip"
+  | "nginx-gzip-static";
 
 /** Peers that are native programs, skipped (not failed) when not installed. */
 export const NATIVE_PEERS = ["nginx", "nginx-tuned", "lighttpd"] as const;
@@ -62,6 +64,17 @@ export const PEER_LABELS: Record<PeerName, string> = {
   "zhttp-native": "zhttp native handler",
   "zhttp-fetch": "zhttp fetchHandler()",
   "deno-fetch": "Deno.serve, same handler",
+  "nginx-gzip": "nginx gzip on",
+  "nginx-gzip-static": "nginx gzip_static on",
+};
+
+/**
+ * nginx's compression as a site would set it up: `gzip on` for the types we compress (at
+ * its default level, 1), or the precompressed .gz beside the file; Vary either way.
+ */
+const NGINX_COMPRESSION: Record<"nginx-gzip" | "nginx-gzip-static", string> = {
+  "nginx-gzip": "gzip on; gzip_vary on; gzip_types application/javascript text/plain;",
+  "nginx-gzip-static": "gzip_static on; gzip_vary on;",
 };
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -220,6 +233,9 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
     }),
     nginx: () => nginxLaunch(port, options, NGINX_SENDFILE),
     "nginx-tuned": () => nginxLaunch(port, options, NGINX_TUNED),
+    "nginx-gzip": () => nginxLaunch(port, options, NGINX_TUNED, NGINX_COMPRESSION["nginx-gzip"]),
+    "nginx-gzip-static": () =>
+      nginxLaunch(port, options, NGINX_TUNED, NGINX_COMPRESSION["nginx-gzip-static"]),
     lighttpd: () => lighttpdLaunch(port, options),
     // The adapter's overhead: the three run with the same V8 flags, so that they differ in
     // the server only.
@@ -270,7 +286,12 @@ const NGINX_SENDFILE = "sendfile on;\n  tcp_nopush on;";
  */
 const NGINX_TUNED = "sendfile off;\n  open_file_cache max=1000;\n  open_file_cache_valid 60s;";
 
-async function nginxLaunch(port: number, options: LaunchOptions, tuning: string): Promise<Launch> {
+async function nginxLaunch(
+  port: number,
+  options: LaunchOptions,
+  tuning: string,
+  compression = "",
+): Promise<Launch> {
   if (options.nginx === null) throw new Error("nginx is not installed");
   const dir = await Deno.makeTempDir({ prefix: "zhttp-bench-nginx-" });
   const template = await Deno.readTextFile(path.join(BENCH_DIR, "nginx.conf"));
@@ -278,7 +299,8 @@ async function nginxLaunch(port: number, options: LaunchOptions, tuning: string)
     .replaceAll("{{DIR}}", dir)
     .replaceAll("{{PORT}}", String(port))
     .replaceAll("{{ROOT}}", options.root)
-    .replaceAll("{{FILE_TUNING}}", tuning);
+    .replaceAll("{{FILE_TUNING}}", tuning)
+    .replaceAll("{{COMPRESSION}}", compression);
   const configFile = path.join(dir, "nginx.conf");
   await Deno.writeTextFile(configFile, config);
   return {

@@ -25,6 +25,8 @@ export interface DownloadWorkload {
   name: string;
   file: FixtureName;
   peers: PeerName[];
+  /** Request fields curl sends; with Accept-Encoding, the body on the wire is encoded. */
+  headers?: Record<string, string>;
 }
 
 /** The head parser micro-benchmark (`deno bench`), printed as it comes. */
@@ -54,6 +56,8 @@ const HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "deno-hello-simple", "ng
 const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx", "nginx-tuned", "lighttpd"];
 /** The fetch adapter first: its ratios to the others are the point of the workload. */
 const FETCH_PEERS: PeerName[] = ["zhttp-fetch", "zhttp-native", "deno-fetch"];
+/** What a browser of today sends, less zstd (which nginx cannot make). */
+const BROWSER_ENCODINGS = { "Accept-Encoding": "br, gzip" };
 
 export const WORKLOADS: readonly Workload[] = [
   { kind: "parser", name: "parser" },
@@ -71,6 +75,23 @@ export const WORKLOADS: readonly Workload[] = [
   { kind: "download", name: "download-100m", file: "100m.bin", peers: FILE_PEERS },
   { kind: "download", name: "download-1g", file: "1g.bin", peers: FILE_PEERS },
   { kind: "listing", name: "listing" },
+  // zhttp encodes with brotli (kept at quality 11 after the first request); nginx with gzip,
+  // per request (gzip on) or from the .gz beside the file (gzip_static on).
+  {
+    ...load("js-100k-br", "/100k.js", 64, 1, "req/s", [
+      "zhttp",
+      "nginx-gzip",
+      "nginx-gzip-static",
+    ]),
+    headers: BROWSER_ENCODINGS,
+  },
+  {
+    kind: "download",
+    name: "download-100m-text-br",
+    file: "100m.txt",
+    peers: ["zhttp", "nginx-gzip"],
+    headers: BROWSER_ENCODINGS,
+  },
 ];
 
 export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((workload) => workload.name);

@@ -74,11 +74,17 @@ export function parseCompileArgs(args: readonly string[]): CompilePlan | "help" 
 }
 
 /**
+ * Modules main.ts loads by URL rather than by import, which `deno compile` embeds only when
+ * told (`--include`): the compression worker, started with `new Worker(url)`.
+ */
+export const INCLUDED_MODULES: readonly string[] = ["lib/middleware/compression_worker.ts"];
+
+/**
  * The `deno compile` arguments for one target.
  *
- * Nothing needs `--include`: deno embeds every module of main.ts's graph, and deno.json is in
- * it (lib/cli/version.ts imports it as JSON). What zhttp reads at run time by path (the folder it
- * serves, zhttp.json) belongs to the user and must not be baked in, static/ included.
+ * deno embeds every module of main.ts's graph, and deno.json is in it (lib/cli/version.ts
+ * imports it as JSON); INCLUDED_MODULES are named. What zhttp reads at run time by path (the
+ * folder it serves, zhttp.json) belongs to the user and must not be baked in, static/ included.
  */
 export function denoCompileArgs(target: Target, output: string): string[] {
   return [
@@ -91,6 +97,7 @@ export function denoCompileArgs(target: Target, output: string): string[] {
     V8_FLAGS_ARG,
     // Only what main.ts reaches: fast-check and its dependencies are for the tests.
     "--exclude-unused-npm",
+    ...INCLUDED_MODULES.flatMap((module) => ["--include", module]),
     // No --no-terminal: the console is where the user reads the URL and presses Ctrl+C.
     "--target",
     target.triple,

@@ -31,6 +31,7 @@ Deno.test("formatBanner() with the defaults reads as a whole", () => {
       "Local    http://localhost:8080/",
       "Limits   1024 connections, request bodies up to 100 MiB",
       "Timeouts head 10s, idle 5s, body 30s, write 30s, shutdown 10s",
+      "Compress on the fly (br, zstd, gzip), and precompressed .br .zst .gz files",
       "Press Ctrl+C to stop",
     ].join("\n"),
   );
@@ -145,6 +146,24 @@ Deno.test("formatBanner() shows configured limits and timeouts", () => {
   assert.match(text, /^Limits {3}64 connections, request bodies up to 64 KiB$/m);
   assert.match(text, /^Timeouts head 1500ms, idle 2m, body 250ms, write 1m, shutdown 3s$/m);
 });
+
+const compressionCases: { settings: Settings; line: string }[] = [
+  {
+    settings: { compress: false },
+    line: "Compress only precompressed .br .zst .gz files",
+  },
+  {
+    settings: { precompressed: false },
+    line: "Compress on the fly (br, zstd, gzip); precompressed files ignored",
+  },
+  { settings: { compress: false, precompressed: false }, line: "Compress off" },
+];
+
+for (const { settings, line } of compressionCases) {
+  Deno.test(`formatBanner() says "${line}" for ${JSON.stringify(settings)}`, () => {
+    assert.ok(banner({ settings }).split("\n").includes(line), banner({ settings }));
+  });
+}
 
 Deno.test("formatBanner() ends with how to stop", () => {
   const lines = banner({ settings: { host: "0.0.0.0" }, lanAddresses: ["10.0.0.5"] }).split("\n");

@@ -87,6 +87,9 @@ const flagCases: { args: string[]; settings: Settings; rootArgument?: string }[]
       ],
     },
   },
+  { args: ["--compress"], settings: { compress: true } },
+  { args: ["--no-compress"], settings: { compress: false } },
+  { args: ["--no-precompressed"], settings: { precompressed: false } },
   {
     args: ["site", "--lan", "-p", "8000", "--cors", "-q"],
     settings: { host: "0.0.0.0", port: 8000, cors: true, quiet: true },
@@ -128,6 +131,14 @@ const flagErrorCases: { args: string[]; message: string }[] = [
   { args: ["--port", "--cors"], message: "--port needs a value; see zhttp --help." },
   { args: ["--head-timeout"], message: "--head-timeout needs a value; see zhttp --help." },
   { args: ["--cors=yes"], message: '--cors is a switch and takes no value, not "yes".' },
+  {
+    args: ["--compress", "--no-compress"],
+    message: "--compress and --no-compress contradict each other; use one.",
+  },
+  {
+    args: ["--no-compress=true"],
+    message: '--no-compress is a switch and takes no value, not "true".',
+  },
   {
     args: ["--port", "-1"],
     message: '--port must be a port number from 0 to 65535, not "-1".',
@@ -384,6 +395,8 @@ const fileCases: { text: string; settings: Settings }[] = [
       ],
     },
   },
+  { text: '{"compress": false}', settings: { compress: false } },
+  { text: '{"precompressed": false}', settings: { precompressed: false } },
   {
     text:
       '{\n  "port": 9000,\n  "cors": true,\n  "headTimeout": "20s",\n  "idleTimeout": 3000\n}\n',
@@ -498,7 +511,16 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
     value: false,
     expected: 'must be a size like "100MiB" or a number of bytes.',
   },
-  ...["cors", "listing", "showDotfiles", "followSymlinks", "quiet", "open"].map((key) => ({
+  ...[
+    "cors",
+    "listing",
+    "showDotfiles",
+    "followSymlinks",
+    "quiet",
+    "open",
+    "compress",
+    "precompressed",
+  ].map((key) => ({
     key,
     value: "yes",
     expected: "must be true or false.",
@@ -578,6 +600,8 @@ const DEFAULTS: Config = {
   headers: [],
   qr: false,
   auth: null,
+  compress: true,
+  precompressed: true,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
@@ -613,6 +637,12 @@ const layerCases: { name: string; file?: Settings; flags: Settings; changes: Par
     changes: {
       timeouts: { headMs: 1000, idleMs: 3000, bodyMs: DEFAULT_TIMEOUTS.bodyMs, writeMs: 4000 },
     },
+  },
+  {
+    name: "lets --no-compress turn off what the file turned on, and keeps the file's sidecars off",
+    file: { compress: true, precompressed: false },
+    flags: { compress: false },
+    changes: { compress: false, precompressed: false },
   },
   {
     name: "marks a port from the flags as chosen",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  codingEtag,
   type EntityTag,
   fileEtag,
   parseEntityTag,
@@ -117,5 +118,20 @@ for (const { a, b, strong: strongly, weak: weakly } of COMPARISON_CASES) {
   Deno.test(`weakMatch() is ${weakly} for ${pair} (RFC 9110 §8.8.3.2)`, () => {
     assert.equal(weakMatch(a, b), weakly);
     assert.equal(weakMatch(b, a), weakly);
+  });
+}
+
+const codingEtagCases: { tag: string; coding: string; weak: boolean; expected: string | null }[] = [
+  { tag: '"1f-18c"', coding: "br", weak: false, expected: '"1f-18c-br"' },
+  { tag: 'W/"1f-18c"', coding: "gzip", weak: false, expected: 'W/"1f-18c-gzip"' },
+  { tag: '"1f-18c"', coding: "zstd", weak: true, expected: 'W/"1f-18c-zstd"' },
+  { tag: '""', coding: "br", weak: false, expected: '"-br"' },
+  { tag: "1f-18c", coding: "br", weak: false, expected: null },
+  { tag: '"a" "b"', coding: "br", weak: false, expected: null },
+];
+
+for (const { tag, coding, weak, expected } of codingEtagCases) {
+  Deno.test(`codingEtag() makes ${expected} of ${tag} with ${coding}${weak ? ", weak" : ""}`, () => {
+    assert.equal(codingEtag(tag, coding, weak), expected);
   });
 }

@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   denoCompileArgs,
+  INCLUDED_MODULES,
   isRuntimeDownloadFailure,
   parseCompileArgs,
   RUNTIME_DOWNLOAD_FAILED,
@@ -108,7 +109,7 @@ Deno.test("compile: the Windows binary has exactly the Windows permissions, a co
     const exePath = join(outDir, TARGETS.windows.fileName);
     const exe = await Deno.readFile(exePath);
     const binary = readCompiledWindowsBinary(exe);
-    const graph = await moduleGraphOfMain();
+    const graph = await moduleGraphOfBinary();
 
     await t.step('permissions are exactly serverPermissions("windows"), prompts off', () => {
       assert.deepEqual(
@@ -137,9 +138,10 @@ Deno.test("compile: the Windows binary has exactly the Windows permissions, a co
     });
 
     await t.step(
-      "embeds main.ts, deno.json and every lib module main.ts reaches, as on disk",
+      "embeds main.ts, deno.json, the compression worker and every lib module they reach, as on disk",
       async () => {
         assert.ok(graph.localFiles.includes("main.ts") && graph.localFiles.includes("deno.json"));
+        for (const module of INCLUDED_MODULES) assert.ok(graph.localFiles.includes(module));
         assert.ok(graph.localFiles.filter((path) => path.startsWith("lib/")).length > 10);
         for (const path of graph.localFiles) {
           const embedded = binary.files.get(path);
@@ -274,6 +276,9 @@ Deno.test("denoCompileArgs() passes the target OS permissions, V8 flags and --no
     assert.equal(args[args.indexOf("--target") + 1], target.triple);
     assert.equal(args[args.indexOf("--output") + 1], `/out/${target.fileName}`);
     assert.ok(!args.includes("--no-terminal"));
+    for (const module of INCLUDED_MODULES) {
+      assert.equal(args[args.indexOf(module) - 1], "--include", module);
+    }
     assert.ok(!args.some((arg) => arg.startsWith("--allow-all") || arg === "-A"));
   }
 });
@@ -396,15 +401,30 @@ async function standInDenoExe(): Promise<string> {
 }
 
 interface ModuleGraph {
-  /** Repository files in main.ts's module graph, relative, with forward slashes. */
+  /** Repository files in the module graph, relative, with forward slashes. */
   localFiles: string[];
   /** npm packages the graph reaches, and their dependencies. */
   npmPackages: { name: string; version: string; localPath: string }[];
 }
 
-/** main.ts's module graph as `deno info` sees it: what the binary needs, found independently. */
-async function moduleGraphOfMain(): Promise<ModuleGraph> {
-  const info = await output(Deno.execPath(), ["info", "--json", "main.ts"], REPO_ROOT);
+/**
+ * The module graphs of main.ts and of the modules it loads by URL (INCLUDED_MODULES), as
+ * `deno info` sees them: what the binary needs, found independently.
+ */
+async function moduleGraphOfBinary(): Promise<ModuleGraph> {
+  const graphs = await Promise.all(["main.ts", ...INCLUDED_MODULES].map(moduleGraphOf));
+  const npm = new Map(
+    graphs.flatMap((graph) => graph.npmPackages).map((pkg) => [`${pkg.name}@${pkg.version}`, pkg]),
+  );
+  return {
+    localFiles: [...new Set(graphs.flatMap((graph) => graph.localFiles))],
+    npmPackages: [...npm.values()],
+  };
+}
+
+/** One module's graph as `deno info` sees it. */
+async function moduleGraphOf(entry: string): Promise<ModuleGraph> {
+  const info = await output(Deno.execPath(), ["info", "--json", entry], REPO_ROOT);
   assert.equal(info.code, 0, info.stderr);
   const graph = JSON.parse(info.stdout) as {
     modules: { kind?: string; specifier: string; npmPackage?: string }[];

@@ -43,7 +43,8 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
 /**
  * Serves `root` with the static handler behind `createApp` (with `app`'s other options, such
  * as auth). Options left out take zhttp's defaults: listings on, dotfiles hidden, no
- * symlinks out of the root, DEFAULT_CACHE_CONTROL, no CORS.
+ * symlinks out of the root, DEFAULT_CACHE_CONTROL, no CORS, sidecars honoured, no
+ * compression middleware.
  */
 export function serveStatic(
   options: Partial<StaticOptions> & { root: string },
@@ -57,7 +58,10 @@ export function serveStatic(
     cors: false,
     ...options,
   });
-  return startServer({ handler: createApp({ ...app, fallback: handler }) });
+  // With `compress`, the app has the compression middleware in front, as the binary does.
+  return startServer({
+    handler: createApp({ ...app, fallback: handler, compress: options.compress }),
+  });
 }
 
 /**

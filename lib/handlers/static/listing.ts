@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { negotiateMediaType } from "../../http/accept.ts";
 import { evaluatePreconditions } from "../../http/conditional.ts";
 import { endWithStatus, type ResponseWriter } from "../../http/response.ts";
+import { addVary } from "../../http/vary.ts";
 import type { HttpRequest } from "../../server/request.ts";
 import type { FolderIndex, IndexedEntry, ListingEntry } from "./folder_index.ts";
 import { renderListingJson } from "./listing_json.ts";
@@ -91,7 +92,7 @@ export async function sendListing(
   // Revalidated every time (a folder changes without notice), and the ETag makes that cheap.
   res.setHeader("Cache-Control", "no-cache");
   res.setHeader("ETag", etag);
-  res.setHeader("Vary", "Accept");
+  addVary(res, "Accept");
   const headers = req.headers;
   const precondition = evaluatePreconditions(req.method, {
     ifMatch: headers.get("if-match"),

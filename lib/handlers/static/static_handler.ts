@@ -1,6 +1,7 @@
 /**
  * The static file handler: URL path → safe path → stat → directory (redirect, index.html,
- * listing) or file → preconditions (RFC 9110 §13) → ranges (§14) → body.
+ * listing) or file → representation (the file, a precompressed sidecar, or an encoding the
+ * compression middleware makes: RFC 9110 §12.5.3) → preconditions (§13) → ranges (§14) → body.
  *
  * Small files come from the FileCache (validated by a stat taken after the request arrived,
  * so never stale; requests arriving together share one, see coalesced_stat.ts);
@@ -12,10 +13,18 @@
 import { getLogger } from "@logtape/logtape";
 import path from "node:path";
 import type { Handler } from "../../server/handler.ts";
+import {
+  type AcceptEncoding,
+  acceptEncodingOf,
+  IDENTITY,
+  NOT_ACCEPTABLE,
+  selectCoding,
+} from "../../http/accept_encoding.ts";
+import { isCompressible, MIN_COMPRESS_BYTES } from "../../http/compressible.ts";
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "../../http/conditional.ts";
 import { formatHttpDate } from "../../http/date.ts";
 import { HttpError } from "../../http/errors.ts";
-import { fileEtag } from "../../http/etag.ts";
+import { codingEtag, fileEtag } from "../../http/etag.ts";
 import { mediaTypeFor } from "../../http/media_type.ts";
 import {
   type ByteRange,
@@ -25,6 +34,14 @@ import {
   unsatisfiableContentRange,
 } from "../../http/range.ts";
 import { endWithStatus, type ResponseWriter } from "../../http/response.ts";
+import { addVary } from "../../http/vary.ts";
+import {
+  CONTENT_ENCODER,
+  type ContentEncoder,
+  type OnTheFlyCoding,
+  STREAMED_CODINGS,
+  WHOLE_BODY_CODINGS,
+} from "../../middleware/content_encoder.ts";
 import type { HttpRequest } from "../../server/request.ts";
 import {
   type CachedFile,
@@ -40,6 +57,14 @@ import { OncePerKey } from "./once_per_key.ts";
 import { type EntryFilter, FolderIndexer } from "./folder_index.ts";
 import { sendListing } from "./listing.ts";
 import { ResolvedPaths, type ServablePath } from "./resolved_paths.ts";
+import {
+  isFreshSidecar,
+  MissingSidecars,
+  orderCandidates,
+  SIDECAR_EXTENSIONS,
+  type SidecarCoding,
+  sidecarsWorthLooking,
+} from "./sidecars.ts";
 import { isInsideRoot, type PathFlavour, resolveUrlPath } from "./safe_path.ts";
 
 /**
@@ -78,6 +103,17 @@ export interface StaticOptions {
   fileCache?: Partial<FileCacheLimits>;
   /** The path rules of the OS underneath; tests pass `path.win32` to check Windows rules. */
   flavour?: PathFlavour;
+  /**
+   * Send precompressed `.br`, `.zst` and `.gz` files beside a file to the clients that
+   * accept them (sidecars.ts); default true.
+   */
+  precompressed?: boolean;
+  /**
+   * A compression middleware in front encodes files on the fly (CONTENT_ENCODER): the
+   * identity answers of files it would encode say `Vary: Accept-Encoding` too, also to
+   * requests it did not wrap. Default false.
+   */
+  compress?: boolean;
 }
 
 /**
@@ -88,7 +124,7 @@ export const DEFAULT_FILE_CACHE_CONTROL = "no-cache";
 
 /** StaticOptions with every default filled in. */
 type ResolvedStaticOptions = StaticOptions & Required<Omit<StaticOptions, OptionalExtras>>;
-type OptionalExtras = "hiddenFiles" | "fileCache" | "flavour";
+type OptionalExtras = "hiddenFiles" | "fileCache" | "flavour" | "precompressed" | "compress";
 
 /** The options a handler gets for what it was not told. */
 const STATIC_DEFAULTS = {
@@ -177,6 +213,33 @@ interface FileToSend extends Validators {
 /** A small file as the cache holds it: a cache hit is answered without any allocation. */
 type CachedFileToSend = FileToSend & CachedFile;
 
+/**
+ * How a representation of a file is sent: `dress` turns the file (as opened, when streamed)
+ * into the representation's header facts (ETag, Content-Type); its Content-Encoding when
+ * its bytes are encoded already; whether ranges are offered; and `encode`, called just
+ * before a body, to have the compression middleware encode it on the fly.
+ */
+interface Delivery {
+  dress(file: FileToSend): FileToSend;
+  contentEncoding: string | null;
+  ranges: boolean;
+  encode: (() => void) | null;
+}
+
+/** The file's bytes as they are. */
+const IDENTITY_DELIVERY: Delivery = {
+  dress: (file) => file,
+  contentEncoding: null,
+  ranges: true,
+  encode: null,
+};
+
+/** A precompressed file found beside the file, fresh, and allowed. */
+interface Sidecar {
+  coding: SidecarCoding;
+  file: FileToSend;
+}
+
 class StaticFiles {
   readonly #options: ResolvedStaticOptions;
   readonly #flavour: PathFlavour;
@@ -193,6 +256,15 @@ class StaticFiles {
   /** File-system errors already logged, by status and path. */
   readonly #fsErrorsLogged = new OncePerKey();
   readonly #folders = new FolderIndexer((dirPath) => this.#listableIn(dirPath));
+  readonly #precompressed: boolean;
+  readonly #compress: boolean;
+  /** The cached files (settled versions): only their encodings are kept. */
+  readonly #settled = new WeakSet<FileToSend>();
+  /** Kept encoded bytes → their representation, made once. */
+  readonly #keptRepresentations = new WeakMap<Uint8Array, FileToSend>();
+  /** A cached sidecar → its representation, made once. */
+  readonly #sidecarRepresentations = new WeakMap<FileToSend, FileToSend>();
+  readonly #missingSidecars = new MissingSidecars();
   /**
    * Chunks are read synchronously until one read is slow (see SLOW_CHUNK_READ_MS): from the
    * page cache that is ~1.5x faster than the thread-pool read and blocks other connections
@@ -216,6 +288,8 @@ class StaticFiles {
     this.#paths = new ResolvedPaths(this.#root, this.#flavour, {
       showDotfiles: options.showDotfiles,
     });
+    this.#precompressed = options.precompressed ?? true;
+    this.#compress = options.compress ?? false;
   }
 
   /**
@@ -351,7 +425,7 @@ class StaticFiles {
     const read = readSmallFile(fsPath);
     if (read === null) return null;
     const file = describeFile(fsPath, read.identity, read.bytes, read.readAtMs);
-    this.#cache.store(fsPath, file, read.readAtMs);
+    if (this.#cache.store(fsPath, file, read.readAtMs)) this.#settled.add(file);
     return file;
   }
 
@@ -369,39 +443,197 @@ class StaticFiles {
   }
 
   /**
-   * Answers with a file. A streamed file is opened first and described by the stat of the
-   * open handle, so the headers (length, ETag) are those of exactly the bytes sent, even if
-   * the file is replaced meanwhile.
+   * Answers with a file: as it is when no other Accept-Encoding could bring another
+   * representation, else with the one negotiated, after looking for the sidecars that could
+   * be chosen (their stats shared as the file's are).
    */
   #sendFile(req: HttpRequest, res: ResponseWriter, file: FileToSend): void | Promise<void> {
-    if (file.bytes !== null) return this.#answerWith(req, res, file, null);
-    return this.#sendStreamed(req, res, file);
+    const encoder = req.get(CONTENT_ENCODER);
+    if (!this.#mayVary(file)) {
+      encoder?.leave();
+      return this.#deliver(req, res, file, IDENTITY_DELIVERY);
+    }
+    addVary(res, "Accept-Encoding");
+    const value = req.headers.get("accept-encoding");
+    const accept = encoder?.accept ?? (value === null ? null : acceptEncodingOf(value));
+    const held = file.bytes !== null;
+    // A GET with a Range is answered from stable bytes (the identity or a sidecar): an
+    // encoding made on the fly is other bytes at each request, so its ranges mean nothing.
+    const ranged = req.method === "GET" && req.headers.get("range") !== null;
+    const onTheFly = encoder !== undefined && !ranged && file.identity.size >= MIN_COMPRESS_BYTES
+      ? (held ? WHOLE_BODY_CODINGS : STREAMED_CODINGS)
+      : [];
+    const wanted = this.#precompressed && accept !== null
+      ? sidecarsWorthLooking(accept, onTheFly, held)
+      : [];
+    const probes = wanted.map((coding) => this.#sidecarOf(file, coding)).filter((p) => p !== null);
+    if (probes.length === 0) {
+      return this.#negotiate(req, res, file, accept, encoder, onTheFly, []);
+    }
+    return Promise.all(probes).then((found) =>
+      this.#negotiate(req, res, file, accept, encoder, onTheFly, found.filter((s) => s !== null))
+    );
   }
 
-  async #sendStreamed(req: HttpRequest, res: ResponseWriter, file: FileToSend): Promise<void> {
+  /**
+   * Whether another Accept-Encoding could have brought another representation: a
+   * compressible type, with sidecars honoured or, when the middleware compresses, large
+   * enough. Only those answers say Vary (RFC 9110 §12.5.5).
+   */
+  #mayVary(file: FileToSend): boolean {
+    if (!isCompressible(file.contentType)) return false;
+    return this.#precompressed || (this.#compress && file.identity.size >= MIN_COMPRESS_BYTES);
+  }
+
+  /**
+   * The sidecar of `file` with `coding`, when it is fresh and may be served by the rules of
+   * any file (real path inside the root, not hidden); its stat is shared as the file's is.
+   */
+  #sidecarOf(file: FileToSend, coding: SidecarCoding): Promise<Sidecar | null> | null {
+    const sidecarPath = file.path + SIDECAR_EXTENSIONS[coding];
+    if (this.#missingSidecars.recentlyMissing(sidecarPath, Date.now())) return null;
+    return this.#stats.stat(sidecarPath).then((info) => {
+      if (!isFreshSidecar(file.identity, info)) return null;
+      const sidecar = this.#fileFor(sidecarPath, info);
+      return sidecar === null ? null : { coding, file: sidecar };
+    }, (error) => {
+      if (isNotFound(error)) this.#missingSidecars.missing(sidecarPath, Date.now());
+      return null;
+    });
+  }
+
+  /**
+   * Chooses the representation (RFC 9110 §12.5.3) among the identity, the fresh sidecars
+   * and the encodings the compression middleware may make (`onTheFly`), then sends it.
+   */
+  #negotiate(
+    req: HttpRequest,
+    res: ResponseWriter,
+    file: FileToSend,
+    accept: AcceptEncoding | null,
+    encoder: ContentEncoder | undefined,
+    onTheFly: readonly OnTheFlyCoding[],
+    sidecars: readonly Sidecar[],
+  ): void | Promise<void> {
+    const held = file.bytes !== null;
+    const candidates = orderCandidates(sidecars.map((s) => s.coding), onTheFly, held);
+    const chosen = selectCoding(accept, candidates.codings);
+    encoder?.leave();
+    if (chosen === NOT_ACCEPTABLE) return endWithStatus(res, 406, false);
+    if (chosen === IDENTITY) return this.#deliver(req, res, file, IDENTITY_DELIVERY);
+    const { coding, sidecar } = candidates.list[chosen];
+    if (sidecar) {
+      const found = sidecars.find((s) => s.coding === coding)!;
+      return this.#deliver(req, res, found.file, this.#sidecarDelivery(file, coding));
+    }
+    const made = coding as OnTheFlyCoding;
+    if (isHeld(file) && this.#settled.has(file)) {
+      // The cached object names the version: its encodings are kept as long as it is.
+      const kept = encoder!.kept(made, file);
+      if (kept !== null) {
+        return this.#answerWith(req, res, this.#keptRepresentation(file, made, kept), null, {
+          ...IDENTITY_DELIVERY,
+          contentEncoding: made,
+          ranges: false,
+        });
+      }
+    }
+    return this.#deliver(req, res, file, {
+      // Made per request, at the fast effort: not the same bytes each time, so a weak tag.
+      dress: (sent) => ({ ...sent, etag: codingEtag(sent.etag, made, true)! }),
+      contentEncoding: null,
+      ranges: false,
+      encode: () => encoder!.encode(made),
+    });
+  }
+
+  /** A sidecar sent with its file's Content-Type, and a tag of its own naming its coding. */
+  #sidecarDelivery(file: FileToSend, coding: SidecarCoding): Delivery {
+    return {
+      dress: (sidecar) => {
+        let dressed = this.#sidecarRepresentations.get(sidecar);
+        if (dressed === undefined || dressed.contentType !== file.contentType) {
+          dressed = {
+            ...sidecar,
+            contentType: file.contentType,
+            etag: codingEtag(sidecar.etag, coding)!,
+          };
+          if (sidecar.bytes !== null) this.#sidecarRepresentations.set(sidecar, dressed);
+        }
+        return dressed;
+      },
+      contentEncoding: coding,
+      ranges: true,
+      encode: null,
+    };
+  }
+
+  /** Kept encoded bytes of a cached file, as a representation of their own (made once). */
+  #keptRepresentation(file: FileToSend, coding: OnTheFlyCoding, bytes: Uint8Array): FileToSend {
+    let representation = this.#keptRepresentations.get(bytes);
+    if (representation === undefined) {
+      representation = {
+        ...file,
+        identity: { ...file.identity, size: bytes.length },
+        etag: codingEtag(file.etag, coding)!,
+        bytes,
+      };
+      this.#keptRepresentations.set(bytes, representation);
+    }
+    return representation;
+  }
+
+  /** Sends `file` (from memory, or streamed from disk) as `delivery` says. */
+  #deliver(
+    req: HttpRequest,
+    res: ResponseWriter,
+    file: FileToSend,
+    delivery: Delivery,
+  ): void | Promise<void> {
+    if (file.bytes !== null) {
+      return this.#answerWith(req, res, delivery.dress(file), null, delivery);
+    }
+    return this.#sendStreamed(req, res, file, delivery);
+  }
+
+  /**
+   * A streamed file is opened first and described by the stat of the open handle, so the
+   * headers (length, ETag) are those of exactly the bytes sent, even if the file is replaced
+   * meanwhile.
+   */
+  async #sendStreamed(
+    req: HttpRequest,
+    res: ResponseWriter,
+    file: FileToSend,
+    delivery: Delivery,
+  ): Promise<void> {
     const handle = await Deno.open(file.path, { read: true });
     try {
       const readAtMs = Date.now();
       const opened = describeFile(file.path, identityOf(await handle.stat()), null, readAtMs);
-      await this.#answerWith(req, res, opened, handle);
+      await this.#answerWith(req, res, delivery.dress(opened), handle, delivery);
     } finally {
       handle.close();
     }
   }
 
-  /** Preconditions, ranges, then the body: from `file.bytes`, or read from `handle`. */
+  /**
+   * Preconditions (against this representation's validators), ranges, then the body: from
+   * `file.bytes`, or read from `handle`.
+   */
   #answerWith(
     req: HttpRequest,
     res: ResponseWriter,
     file: FileToSend,
     handle: Deno.FsFile | null,
+    delivery: Delivery,
   ): void | Promise<void> {
     const headers = req.headers;
     const size = file.identity.size;
     res.setHeader("ETag", file.etag);
     res.setHeader("Last-Modified", file.lastModified);
     res.setHeader("Cache-Control", this.#options.cacheControl);
-    res.setHeader("Accept-Ranges", "bytes");
+    if (delivery.ranges) res.setHeader("Accept-Ranges", "bytes");
     this.#commonHeaders(res);
 
     const precondition = evaluatePreconditions(req.method, {
@@ -418,7 +650,7 @@ class StaticFiles {
     if (precondition === 412) return endWithStatus(res, 412, false);
 
     // RFC 9110 §14.2: Range is only defined for GET; If-Range can turn it into a full answer.
-    const rangeHeader = req.method === "GET" ? headers.get("range") : null;
+    const rangeHeader = req.method === "GET" && delivery.ranges ? headers.get("range") : null;
     const decision = rangeHeader !== null && ifRangeAllows(headers.get("if-range"), file)
       ? decideRange(rangeHeader, size)
       : { kind: "full" as const };
@@ -428,10 +660,17 @@ class StaticFiles {
       return endWithStatus(res, 416, false);
     }
     res.setHeader("Content-Type", file.contentType);
-    const head = req.method === "HEAD";
-    if (decision.kind === "full") {
-      return this.#sendBody(res, file, handle, { start: 0, end: size - 1 }, head);
+    if (delivery.contentEncoding !== null) {
+      res.setHeader("Content-Encoding", delivery.contentEncoding);
     }
+    delivery.encode?.();
+    const head = req.method === "HEAD";
+    // Several ranges of encoded bytes have no honest framing: a Content-Encoding on the
+    // multipart body would say the parts are encoded together, and the parts cannot carry
+    // one. Such a request gets the whole sidecar (a server may ignore Range, §14.2).
+    const whole = decision.kind === "full" ||
+      (decision.ranges.length > 1 && delivery.contentEncoding !== null);
+    if (whole) return this.#sendBody(res, file, handle, { start: 0, end: size - 1 }, head);
     res.status = 206;
     if (decision.ranges.length === 1) {
       res.setHeader("Content-Range", contentRange(decision.ranges[0], size));
@@ -448,12 +687,13 @@ class StaticFiles {
     { start, end }: ByteRange,
     head: boolean,
   ): void | Promise<void> {
-    if (head) {
+    if (handle === null) {
+      // In memory: the head and the body leave in one write. For HEAD too, so that a
+      // compression middleware can tell the length of the encoded body the GET would have.
+      res.end(file.bytes!.subarray(start, end + 1));
+    } else if (head) {
       res.setHeader("Content-Length", Math.max(0, end - start + 1));
       res.end();
-    } else if (handle === null) {
-      // In memory: the head and the body leave in one write.
-      res.end(file.bytes!.subarray(start, end + 1));
     } else {
       res.setHeader("Content-Length", end - start + 1);
       return this.#stream(res, handle, file.path, { start, end }).then(() => res.end());
@@ -633,6 +873,11 @@ class StaticFiles {
     const resolved = this.#flavour.resolve(file);
     return this.#flavour === path.win32 ? resolved.toLowerCase() : resolved;
   }
+}
+
+/** Whether the file's content is in memory. */
+function isHeld(file: FileToSend): file is FileToSend & { bytes: Uint8Array } {
+  return file.bytes !== null;
 }
 
 /** The real path of `file` (symlinks resolved), or `file` itself when it cannot be had. */
