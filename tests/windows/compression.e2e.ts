@@ -31,10 +31,13 @@ Deno.test("main.ts on Windows compresses on the fly, keeps small files' encoding
   await delay(2100);
   await using zhttp = await startZhttpOnWindows(site);
 
+  // The size of the first brotli answer for app.js: made per request at the fast level.
+  let fastBrotliBytes = 0;
   for (const coding of ["br", "zstd", "gzip"]) {
     for (const [path, content] of [["/app.js", appJs], ["/big.txt", bigTxt]] as const) {
       await t.step(`GET ${path} with Accept-Encoding: ${coding} decodes to the file`, async () => {
         const response = await zhttp.request(path, { headers: { "Accept-Encoding": coding } });
+        if (path === "/app.js" && coding === "br") fastBrotliBytes = response.body.length;
         assert.equal(response.status, 200);
         assert.equal(response.header("content-encoding"), coding);
         assert.equal(response.header("vary"), "Accept-Encoding");
@@ -44,15 +47,19 @@ Deno.test("main.ts on Windows compresses on the fly, keeps small files' encoding
   }
 
   await t.step("the worker makes a smaller, kept brotli encoding of app.js", async () => {
-    const first = await zhttp.request("/app.js", { headers: { "Accept-Encoding": "br" } });
+    // The first brotli request above started the worker; its encoding may be kept already.
     const deadline = Date.now() + KEPT_DEADLINE_MS;
     for (;;) {
       const response = await zhttp.request("/app.js", { headers: { "Accept-Encoding": "br" } });
-      if (response.body.length < first.body.length) {
+      if (response.body.length < fastBrotliBytes) {
         assert.deepEqual(decodeBody("br", response.body), appJs);
         break;
       }
-      if (Date.now() > deadline) assert.fail("no kept encoding: the worker did not run");
+      if (Date.now() > deadline) {
+        assert.fail(
+          `no kept encoding: the worker did not run. zhttp said:\n${await zhttp.deno.output()}`,
+        );
+      }
       await delay(200);
     }
   });
