@@ -5,8 +5,10 @@
  * and hands back where the chunk data lies inside the caller's buffer, so data is never
  * copied. Lines (chunk-size lines and trailer field lines) are validated byte by byte as they
  * arrive and consumed at once, so the only state kept between calls is the machine's state
- * and a few counters: nothing depends on where the bytes sat in the caller's buffer, and
- * every byte is looked at once however the input is split.
+ * and a few counters: nothing depends on where the bytes sat in the caller's buffer. Every
+ * byte is decoded once however the input is split; the framing bytes that follow a data span
+ * in the same input (up to the next span) are also checked ahead, before the span is handed
+ * out (#checkAhead).
  *
  * Line endings are CRLF only: a bare LF or a bare CR is rejected with 400, the same policy
  * as the head parser. A lenient decoder could see a chunk boundary where a strict peer does
@@ -75,6 +77,8 @@ export class ChunkedDecoder {
   #bodyBytes = 0;
   /** The error that stopped decoding; every later call throws it again. */
   #error: HttpError | null = null;
+  /** True while #checkAhead() runs the machine over bytes it has not handed out yet. */
+  #probing = false;
   readonly #step: ChunkedStep = { consumed: 0, dataStart: 0, dataEnd: 0, done: false };
 
   constructor(limits: Partial<ChunkedLimits> = {}) {
@@ -256,7 +260,52 @@ export class ChunkedDecoder {
     this.#state = state;
     step.consumed = at - start;
     step.done = state === DONE;
+    if (step.dataEnd > step.dataStart && at < end && !this.#probing) {
+      this.#checkAhead(buf, at, end);
+    }
     return step;
+  }
+
+  /**
+   * Runs the machine over the bytes already received after a data span, before the span is
+   * handed out (up to the next data span), and throws what they hold: a handler that
+   * streams the body as it comes
+   * (/echo) has then sent nothing yet, and the client gets its 400 (or 413, 431) instead of
+   * an answer cut off when the bad bytes are reached. The state is restored after, so the
+   * bytes are decoded again, for real, by the next calls (framing bytes only: data is skipped
+   * in one step).
+   */
+  #checkAhead(buf: Uint8Array, start: number, end: number): void {
+    const saved = {
+      state: this.#state,
+      chunkBytes: this.#chunkBytes,
+      lineBytes: this.#lineBytes,
+      trailerBytes: this.#trailerBytes,
+      bodyBytes: this.#bodyBytes,
+      ...this.#step,
+    };
+    this.#probing = true;
+    try {
+      // Up to the next data span: each framing byte is checked ahead at most once, however
+      // many small chunks one read brought.
+      for (let at = start; at < end && this.#state !== DONE;) {
+        const step = this.decode(buf, at, end);
+        if (step.dataEnd > step.dataStart) break;
+        at += step.consumed;
+      }
+    } finally {
+      this.#probing = false;
+      this.#state = saved.state;
+      this.#chunkBytes = saved.chunkBytes;
+      this.#lineBytes = saved.lineBytes;
+      this.#trailerBytes = saved.trailerBytes;
+      this.#bodyBytes = saved.bodyBytes;
+      const step = this.#step;
+      step.consumed = saved.consumed;
+      step.dataStart = saved.dataStart;
+      step.dataEnd = saved.dataEnd;
+      step.done = saved.done;
+    }
   }
 
   #addSizeDigit(digit: number): void {

@@ -238,7 +238,27 @@ Deno.test("ChunkedDecoder.decode() delivers at most one data span per call and s
   ]);
 });
 
-Deno.test("ChunkedDecoder.decode() consumes a partial line as it validates it, so no byte is scanned twice", () => {
+Deno.test("ChunkedDecoder.decode() refuses before handing out data when the bytes after it are bad", () => {
+  const rows: [string, number][] = [
+    ["5\r\nhelloXX", 400], // data longer than its size
+    ["5\r\nhello\r\nzz\r\n", 400], // the next chunk-size line
+    ["5\r\nhello\r\n0\r\nBad Name: x\r\n\r\n", 400], // the trailer
+  ];
+  for (const [input, status] of rows) {
+    const decoder = new ChunkedDecoder();
+    const bytes = latin1(input);
+    assert.throws(() => decoder.decode(bytes, 0, bytes.length), (error) => {
+      return error instanceof HttpError && error.status === status;
+    }, input);
+  }
+  // Bytes not received yet cannot be judged: the data comes out, the error later.
+  const decoder = new ChunkedDecoder();
+  const first = latin1("5\r\nhello");
+  assert.equal(decoder.decode(first, 0, first.length).dataEnd, first.length);
+  assert.throws(() => decoder.decode(latin1("XX"), 0, 2), HttpError);
+});
+
+Deno.test("ChunkedDecoder.decode() consumes a partial line as it validates it", () => {
   const decoder = new ChunkedDecoder();
   const first = latin1("5;name=");
   assert.equal(decoder.decode(first, 0, first.length).consumed, first.length);

@@ -83,3 +83,25 @@ Deno.test("server answers every invalid chunked body fixture with its status and
     }
   }
 });
+
+Deno.test("server answers invalid chunked bodies with their status even when /echo streams them back", async (t) => {
+  const cases: InvalidChunkedCase[] = invalidChunked.cases;
+  // /echo writes each piece as it comes: an error the decoder saw only when it reached the
+  // bad bytes came after the head of a 200 had gone out, and the client got a cut answer.
+  // Bytes already received are checked before a piece is handed out, so the whole body, sent
+  // at once, is refused before /echo writes anything.
+  const wireCases = cases.filter((fixture) => fixture.limits === undefined);
+  await using server = startServer({ handler: createApp(), limits: { maxBodyBytes: Infinity } });
+  for (const fixture of wireCases) {
+    await t.step(`${fixture.name} → ${fixture.status}`, async () => {
+      using connection = await RawConnection.open(server.addr.port);
+      await connection.send(latin1Bytes(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + fixture.input,
+      ));
+      const response = await connection.response();
+      assert.equal(response.status, fixture.status);
+      assert.equal(response.header("connection"), "close");
+      assert.equal(await connection.closedByPeer(), true);
+    });
+  }
+});
