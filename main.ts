@@ -4,27 +4,33 @@
  * never a stack trace), 130 when a second Ctrl+C cut the shutdown short.
  */
 import { createApp } from "./lib/app.ts";
-import { formatBanner } from "./lib/cli/banner.ts";
+import { type BannerTls, formatBanner } from "./lib/cli/banner.ts";
 import { ConfigError } from "./lib/cli/config.ts";
+import { type HttpsCertificate, type HttpsMachine, prepareHttps } from "./lib/cli/https.ts";
+import { CA_CERTIFICATE_PATH } from "./lib/handlers/ca_certificate.ts";
 import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
 import { Server, type ShutdownReport } from "./lib/server/server.ts";
-import { listenTcp } from "./lib/server/transport.ts";
+import { listenTls } from "./lib/server/tls_listener.ts";
+import { type Listener, listenTcp } from "./lib/server/transport.ts";
 import { bindListeners, isWildcardHost } from "./lib/cli/bind.ts";
 import { onStopSignals } from "./lib/cli/signals.ts";
 import {
   browserCommand,
   lanAddresses,
+  listenForRedirect,
   listenWithFallback,
   planStartup,
   shouldWaitBeforeExit,
   type StartupFacts,
+  type StartupPlan,
 } from "./lib/cli/startup.ts";
+import { dataFolder } from "./lib/tls/data_folder.ts";
 import { VERSION } from "./lib/cli/version.ts";
 
 export async function main(args: readonly string[]): Promise<number> {
-  let running: { server: Server; busyPort?: number };
+  let started: Started;
   let plan;
   try {
     plan = planStartup(args, machineFacts());
@@ -36,21 +42,8 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(`zhttp ${VERSION}`);
       return 0;
     }
-    const { config, hiddenFiles } = plan;
-    await configureLogging({ quiet: config.quiet });
-    const handler = createApp({
-      accessLog: config.quiet ? null : config.logFormat,
-      fallback: createStaticHandler({ ...config, hiddenFiles }),
-    });
-    running = listenWithFallback(config, (port) =>
-      new Server({
-        handler,
-        listeners: bindListeners(config.host, port, listenTcp),
-        maxConnections: config.maxConnections,
-        timeouts: config.timeouts,
-        limits: { maxBodyBytes: config.maxBodyBytes },
-        drainMs: config.drainMs,
-      }));
+    await configureLogging({ quiet: plan.config.quiet });
+    started = await start(plan);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`zhttp: ${error.message}`);
@@ -58,7 +51,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const { server, busyPort } = running;
+  const { server, busyPort, https, redirectPort } = started;
   const config = plan.config;
   const wildcard = isWildcardHost(config.host);
   console.log(formatBanner({
@@ -68,8 +61,12 @@ export async function main(args: readonly string[]): Promise<number> {
     lanAddresses: wildcard ? lanAddresses(Deno.networkInterfaces()) : [],
     busyPort,
     configFile: plan.configFile,
+    tls: https === null ? undefined : bannerTls(https),
+    redirectPort,
   }));
-  if (config.open) openBrowser(`http://localhost:${server.addr.port}/`);
+  if (config.open) {
+    openBrowser(`${https === null ? "http" : "https"}://localhost:${server.addr.port}/`);
+  }
 
   let stopping: Promise<ShutdownReport> | null = null;
   const removeListeners = onStopSignals(
@@ -102,6 +99,113 @@ export async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** A server listening, and what the banner says about it. */
+interface Started {
+  server: Server;
+  busyPort?: number;
+  https: HttpsCertificate | null;
+  redirectPort?: number;
+}
+
+/**
+ * Prepares the certificate (with HTTPS), binds the port (falling back from a busy default
+ * one) and the redirect port, then starts serving. Startup mistakes are ConfigErrors.
+ */
+async function start(plan: Extract<StartupPlan, { action: "serve" }>): Promise<Started> {
+  const { config } = plan;
+  const https = config.https ? await prepareHttps(config, httpsMachine(config.host)) : null;
+  const listen = https === null
+    ? listenTcp
+    : (address: { hostname: string; port: number }) =>
+      listenTls({
+        ...address,
+        cert: https.certificatePem,
+        key: https.privateKeyPem,
+        // A browser given an http:// address for this port is redirected (the app does).
+        plainHttp: "serve",
+      });
+  const bound = await listenWithFallback(
+    config,
+    (port) => bindListeners(config.host, port, listen),
+  );
+  const listeners: Listener[] = [...bound.server];
+  const port = (listeners[0].addr as Deno.NetAddr).port;
+  try {
+    if (config.httpsRedirectPort !== null) {
+      listeners.push(...await listenForRedirect(config.host, config.httpsRedirectPort));
+    }
+  } catch (error) {
+    for (const listener of listeners) listener.close();
+    throw error;
+  }
+  const handler = createApp({
+    accessLog: config.quiet ? null : config.logFormat,
+    fallback: createStaticHandler({
+      ...config,
+      hiddenFiles: plan.hiddenFiles,
+      hiddenFolders: plan.hiddenFolders,
+    }),
+    httpsPort: https === null ? undefined : port,
+    caCertificate: https?.ca == null
+      ? undefined
+      : { der: https.ca.certificateDer, mediaType: https.caMediaType },
+  });
+  const server = new Server({
+    handler,
+    listeners,
+    maxConnections: config.maxConnections,
+    timeouts: config.timeouts,
+    limits: { maxBodyBytes: config.maxBodyBytes },
+    drainMs: config.drainMs,
+  });
+  return {
+    server,
+    busyPort: bound.busyPort,
+    https,
+    redirectPort: config.httpsRedirectPort ?? undefined,
+  };
+}
+
+/** What the banner says about the certificate. */
+function bannerTls(https: HttpsCertificate): BannerTls {
+  return {
+    names: https.leaf.names,
+    notAfter: https.leaf.notAfter,
+    certFile: https.certFile,
+    ca: https.ca === null ? null : {
+      file: https.ca.file,
+      sha256Fingerprint: https.ca.sha256Fingerprint,
+      created: https.ca.created,
+      downloadPath: CA_CERTIFICATE_PATH,
+    },
+    leftOut: https.leftOut,
+  };
+}
+
+/** The real machine, as HTTPS startup sees it: with --lan, its LAN addresses go in the leaf. */
+function httpsMachine(host: string): HttpsMachine {
+  return {
+    os: Deno.build.os,
+    env: (name) => Deno.env.get(name),
+    hostname: () => Deno.hostname(),
+    lanAddresses: isWildcardHost(host)
+      ? lanAddresses(Deno.networkInterfaces())
+      : host === "localhost"
+      ? []
+      : [host],
+  };
+}
+
+/** zhttp's data folder, when this machine's environment locates it. */
+function locateDataFolder(): string | null {
+  try {
+    return dataFolder(Deno.build.os, (name) => Deno.env.get(name));
+  } catch {
+    // No HOME (or LOCALAPPDATA): nothing to hide; --https says so when asked for.
+    return null;
+  }
+}
+
 /** The real machine, as planStartup sees it. */
 function machineFacts(): StartupFacts {
   const execPath = Deno.execPath();
@@ -127,6 +231,7 @@ function machineFacts(): StartupFacts {
         return null;
       }
     },
+    dataFolder: locateDataFolder(),
   };
 }
 

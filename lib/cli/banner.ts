@@ -12,6 +12,31 @@ export interface BannerFacts {
   busyPort?: number;
   /** The zhttp.json whose settings are in use, if one was found. */
   configFile?: string | null;
+  /** With HTTPS: the certificate served and, when zhttp made it, the CA to trust. */
+  tls?: BannerTls;
+  /** The port that redirects plain HTTP to HTTPS (--https-redirect). */
+  redirectPort?: number;
+}
+
+/** What the banner says about HTTPS. */
+export interface BannerTls {
+  /** The names the certificate is valid for. */
+  readonly names: readonly string[];
+  /** When it expires. */
+  readonly notAfter: Date;
+  /** The user's certificate file; null for the one zhttp made. */
+  readonly certFile: string | null;
+  /** zhttp's local CA: the one certificate to trust on each device. */
+  readonly ca: {
+    readonly file: string;
+    readonly sha256Fingerprint: string;
+    /** Made at this start: nothing trusts it yet. */
+    readonly created: boolean;
+    /** The address (path) it can be downloaded from. */
+    readonly downloadPath: string;
+  } | null;
+  /** Names of this machine the certificate could not carry. */
+  readonly leftOut: readonly string[];
 }
 
 export function formatBanner(facts: BannerFacts): string {
@@ -24,11 +49,20 @@ export function formatBanner(facts: BannerFacts): string {
   }
   const wildcard = config.host === "0.0.0.0" || config.host === "::";
   const local = wildcard || isLoopback(config.host) ? "localhost" : hostForUrl(config.host);
-  lines.push(`Local    http://${local}:${port}/`);
-  if (wildcard) {
-    for (const address of facts.lanAddresses) {
-      lines.push(`Network  http://${hostForUrl(address)}:${port}/`);
-    }
+  const scheme = facts.tls === undefined ? "http" : "https";
+  lines.push(`Local    ${scheme}://${local}:${port}/`);
+  const network = wildcard ? facts.lanAddresses.map(hostForUrl) : [];
+  for (const address of network) lines.push(`Network  ${scheme}://${address}:${port}/`);
+  if (facts.tls !== undefined) {
+    // The download address a phone can use: a LAN address the certificate names, so that
+    // once the CA is trusted the same address works without a warning.
+    const named = network.find((address) =>
+      facts.tls!.names.includes(address.replace(/^\[|\]$/g, ""))
+    );
+    lines.push(...tlsLines(facts.tls, `https://${named ?? network[0] ?? local}:${port}`));
+  }
+  if (facts.redirectPort !== undefined) {
+    lines.push(`Redirect http://${local}:${facts.redirectPort}/ to https`);
   }
   const t = config.timeouts;
   lines.push(
@@ -42,6 +76,26 @@ export function formatBanner(facts: BannerFacts): string {
     "Press Ctrl+C to stop",
   );
   return lines.join("\n");
+}
+
+/** The certificate's names and expiry, and what to trust when zhttp made it. */
+function tlsLines(tls: BannerTls, origin: string): string[] {
+  const validity = `valid until ${tls.notAfter.toISOString().slice(0, 10)}`;
+  const names = tls.names.join(", ");
+  if (tls.certFile !== null || tls.ca === null) {
+    return [`TLS      ${tls.certFile ?? "certificate"} for ${names}, ${validity}`];
+  }
+  const lines = [`TLS      zhttp's certificate for ${names}, ${validity}`];
+  if (tls.leftOut.length > 0) {
+    lines.push(`         not in it: ${tls.leftOut.join(", ")} (only local names are allowed)`);
+  }
+  const trust = tls.ca.created ? "new: trust it once on each device" : "trust it once per device";
+  lines.push(
+    `Trust    zhttp's local CA ${tls.ca.file} (${trust})`,
+    `         SHA-256 ${tls.ca.sha256Fingerprint}`,
+    `         download it from ${origin}${tls.ca.downloadPath}`,
+  );
+  return lines;
 }
 
 function isLoopback(host: string): boolean {

@@ -42,6 +42,14 @@ export interface Config {
   logFormat: AccessLogFormat;
   quiet: boolean;
   open: boolean;
+  /** Serve HTTPS: with tlsCert and tlsKey when set, else with a certificate zhttp makes. */
+  https: boolean;
+  /** The user's certificate chain (PEM file); startup.ts makes it absolute. */
+  tlsCert: string | null;
+  /** The user's private key (PEM file); startup.ts makes it absolute. */
+  tlsKey: string | null;
+  /** A second port, plain HTTP, that redirects every request to HTTPS; null for none. */
+  httpsRedirectPort: number | null;
 }
 
 /** A startup mistake (bad flag, bad config file): one sentence, exit code 2. */
@@ -82,6 +90,10 @@ const FLAG_OPTIONS = {
   "log-format": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   open: { type: "boolean" },
+  https: { type: "boolean" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "https-redirect": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -163,6 +175,19 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   if (values.quiet) settings.quiet = true;
   if (values.open) settings.open = true;
+  if (values.https) settings.https = true;
+  if (values["tls-cert"] !== undefined) {
+    settings.tlsCert = parseFileName(values["tls-cert"], flag("tls-cert"));
+  }
+  if (values["tls-key"] !== undefined) {
+    settings.tlsKey = parseFileName(values["tls-key"], flag("tls-key"));
+  }
+  if (values["https-redirect"] !== undefined) {
+    settings.httpsRedirectPort = parseRedirectPort(
+      values["https-redirect"],
+      flag("https-redirect"),
+    );
+  }
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -233,6 +258,21 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "open":
         settings.open = expectBoolean(value, where);
         break;
+      case "https":
+        settings.https = expectBoolean(value, where);
+        break;
+      case "tlsCert":
+        settings.tlsCert = parseFileName(expectString(value, where), where);
+        break;
+      case "tlsKey":
+        settings.tlsKey = parseFileName(expectString(value, where), where);
+        break;
+      case "httpsRedirect":
+        settings.httpsRedirectPort = parseRedirectPort(
+          String(expectNumber(value, where, 8080)),
+          where,
+        );
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -243,7 +283,11 @@ export function parseConfigFile(text: string, file: string): Settings {
   return settings;
 }
 
-/** Layers file settings and flag settings over the defaults; flags win. */
+/**
+ * Layers file settings and flag settings over the defaults; flags win. The TLS files are
+ * taken as they are: startup.ts resolves those of zhttp.json against its folder first.
+ * Throws ConfigError for settings that contradict each other.
+ */
 export function resolveConfig(
   sources: { file?: Settings; flags: Settings; root: string },
 ): Config {
@@ -251,10 +295,17 @@ export function resolveConfig(
   const flags = sources.flags;
   const pick = <K extends keyof Settings>(key: K, fallback: NonNullable<Settings[K]>) =>
     (flags[key] ?? file[key] ?? fallback) as NonNullable<Settings[K]>;
+  const tls = resolveTls(flags, file);
+  const port = pick("port", DEFAULT_PORT);
+  if (tls.httpsRedirectPort === port) {
+    throw new ConfigError(
+      `--https-redirect needs a port of its own, not ${port}, where HTTPS is served.`,
+    );
+  }
   return {
     root: sources.root,
     host: pick("host", DEFAULT_HOST),
-    port: pick("port", DEFAULT_PORT),
+    port,
     portChosen: flags.port !== undefined || file.port !== undefined,
     maxConnections: pick("maxConnections", DEFAULT_MAX_CONNECTIONS),
     timeouts: { ...DEFAULT_TIMEOUTS, ...file.timeouts, ...flags.timeouts },
@@ -268,7 +319,35 @@ export function resolveConfig(
     logFormat: pick("logFormat", "pretty"),
     quiet: pick("quiet", false),
     open: pick("open", false),
+    ...tls,
   };
+}
+
+/** The HTTPS settings, checked against each other. */
+function resolveTls(
+  flags: Settings,
+  file: Settings,
+): Pick<Config, "https" | "tlsCert" | "tlsKey" | "httpsRedirectPort"> {
+  // The certificate and its key go together: a flag pair replaces the file's pair, so a
+  // --tls-cert on the command line is never matched with a key from zhttp.json.
+  const fromFlags = flags.tlsCert !== undefined || flags.tlsKey !== undefined;
+  const pair = fromFlags ? flags : file;
+  const tlsCert = pair.tlsCert ?? null;
+  const tlsKey = pair.tlsKey ?? null;
+  const where = fromFlags ? "--tls-cert and --tls-key" : '"tlsCert" and "tlsKey"';
+  if ((tlsCert === null) !== (tlsKey === null)) {
+    throw new ConfigError(
+      `${where} go together: the certificate file and the file of its private key.`,
+    );
+  }
+  const https = tlsCert !== null || (flags.https ?? file.https ?? false);
+  const httpsRedirectPort = flags.httpsRedirectPort ?? file.httpsRedirectPort ?? null;
+  if (httpsRedirectPort !== null && !https) {
+    throw new ConfigError(
+      "--https-redirect sends visitors to HTTPS, which is off; add --https (or --tls-cert and --tls-key).",
+    );
+  }
+  return { https, tlsCert, tlsKey, httpsRedirectPort };
 }
 
 // ── Value parsers: each returns the value or throws one ConfigError sentence ─────────────
@@ -321,6 +400,21 @@ export function parsePort(text: string, where: string): number {
     throw new ConfigError(`${where} must be a port number from 0 to 65535, not "${text}".`);
   }
   return port;
+}
+
+/** The port of --https-redirect: a real one (port 0 would redirect from an unknown port). */
+function parseRedirectPort(text: string, where: string): number {
+  const port = parsePort(text, where);
+  if (port === 0) {
+    throw new ConfigError(`${where} must be a port number from 1 to 65535, not "${text}".`);
+  }
+  return port;
+}
+
+/** A file name as given: any text but an empty one. */
+function parseFileName(text: string, where: string): string {
+  if (text.trim() === "") throw new ConfigError(`${where} must name a file.`);
+  return text;
 }
 
 function parseCount(text: string, where: string): number {

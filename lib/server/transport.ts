@@ -19,6 +19,11 @@ export interface Transport {
   readonly remoteAddr: Deno.Addr;
   /** Our address, as the client reached it. */
   readonly localAddr: Deno.Addr;
+  /**
+   * Whether this client speaks TLS, when that is not simply its listener's `secure`: an
+   * HTTPS port that also answers plain HTTP (tls_listener.ts) says so per connection.
+   */
+  readonly secure?: boolean;
 }
 
 /** Where connections come from. */

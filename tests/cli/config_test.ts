@@ -72,6 +72,15 @@ const flagCases: { args: string[]; settings: Settings; rootArgument?: string }[]
     rootArgument: "site",
   },
   { args: ["--", "--odd-folder-name"], settings: {}, rootArgument: "--odd-folder-name" },
+  { args: ["--https"], settings: { https: true } },
+  {
+    args: ["--tls-cert", "cert.pem", "--tls-key=key.pem"],
+    settings: { tlsCert: "cert.pem", tlsKey: "key.pem" },
+  },
+  {
+    args: ["--https", "--https-redirect", "8080", "-p", "8443"],
+    settings: { https: true, httpsRedirectPort: 8080, port: 8443 },
+  },
 ];
 
 for (const { args, settings, rootArgument } of flagCases) {
@@ -179,6 +188,17 @@ const flagErrorCases: { args: string[]; message: string }[] = [
   {
     args: ["--cache-control", " "],
     message: '--cache-control must be a Cache-Control value like "no-cache" or "max-age=3600".',
+  },
+  { args: ["--https=yes"], message: '--https is a switch and takes no value, not "yes".' },
+  { args: ["--tls-cert"], message: "--tls-cert needs a value; see zhttp --help." },
+  { args: ["--tls-key", " "], message: "--tls-key must name a file." },
+  {
+    args: ["--https-redirect", "0"],
+    message: '--https-redirect must be a port number from 1 to 65535, not "0".',
+  },
+  {
+    args: ["--https-redirect", "http"],
+    message: '--https-redirect must be a port number from 0 to 65535, not "http".',
   },
 ];
 
@@ -306,6 +326,12 @@ const fileCases: { text: string; settings: Settings }[] = [
   { text: '{"logFormat": "common"}', settings: { logFormat: "common" } },
   { text: '{"quiet": true}', settings: { quiet: true } },
   { text: '{"open": true}', settings: { open: true } },
+  { text: '{"https": true}', settings: { https: true } },
+  {
+    text: '{"tlsCert": "tls/cert.pem", "tlsKey": "tls/key.pem"}',
+    settings: { tlsCert: "tls/cert.pem", tlsKey: "tls/key.pem" },
+  },
+  { text: '{"httpsRedirect": 8080}', settings: { httpsRedirectPort: 8080 } },
   {
     text:
       '{\n  "port": 9000,\n  "cors": true,\n  "headTimeout": "20s",\n  "idleTimeout": 3000\n}\n',
@@ -374,6 +400,11 @@ const fileErrorCases: { text: string; message: string | RegExp }[] = [
     text: '{"logFormat": "json"}',
     message: `"logFormat" in ${FILE} must be "pretty" or "common", not "json".`,
   },
+  { text: '{"tlsCert": ""}', message: `"tlsCert" in ${FILE} must name a file.` },
+  {
+    text: '{"httpsRedirect": 0}',
+    message: `"httpsRedirect" in ${FILE} must be a port number from 1 to 65535, not "0".`,
+  },
 ];
 
 for (const { text, message } of fileErrorCases) {
@@ -420,7 +451,7 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
     value: false,
     expected: 'must be a size like "100MiB" or a number of bytes.',
   },
-  ...["cors", "listing", "showDotfiles", "followSymlinks", "quiet", "open"].map((key) => ({
+  ...["cors", "listing", "showDotfiles", "followSymlinks", "quiet", "open", "https"].map((key) => ({
     key,
     value: "yes",
     expected: "must be true or false.",
@@ -428,6 +459,13 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
   { key: "cors", value: 1, expected: "must be true or false." },
   { key: "cacheControl", value: 3600, expected: "must be a string." },
   { key: "logFormat", value: ["common"], expected: "must be a string." },
+  { key: "tlsCert", value: true, expected: "must be a string." },
+  { key: "tlsKey", value: null, expected: "must be a string." },
+  {
+    key: "httpsRedirect",
+    value: "8080",
+    expected: 'must be a number without quotes, like 8080, not the string "8080".',
+  },
 ];
 
 for (const { key, value, expected } of wrongTypeCases) {
@@ -459,6 +497,10 @@ const DEFAULTS: Config = {
   logFormat: "pretty",
   quiet: false,
   open: false,
+  https: false,
+  tlsCert: null,
+  tlsKey: null,
+  httpsRedirectPort: null,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
@@ -513,6 +555,68 @@ const layerCases: { name: string; file?: Settings; flags: Settings; changes: Par
     changes: { maxConnections: 20, maxBodyBytes: 20, quiet: true, open: true },
   },
 ];
+
+const tlsLayerCases: typeof layerCases = [
+  {
+    name: "turns HTTPS on for the user's certificate without --https",
+    flags: { tlsCert: "/c/cert.pem", tlsKey: "/c/key.pem" },
+    changes: { https: true, tlsCert: "/c/cert.pem", tlsKey: "/c/key.pem" },
+  },
+  {
+    name: "takes the certificate and its key from the flags as a pair, never half from the file",
+    file: { tlsCert: "/file/cert.pem", tlsKey: "/file/key.pem" },
+    flags: { tlsCert: "/flag/cert.pem", tlsKey: "/flag/key.pem" },
+    changes: { https: true, tlsCert: "/flag/cert.pem", tlsKey: "/flag/key.pem" },
+  },
+  {
+    name: "takes --https and the redirect port from the file",
+    file: { https: true, httpsRedirectPort: 8081 },
+    flags: {},
+    changes: { https: true, httpsRedirectPort: 8081 },
+  },
+];
+layerCases.push(...tlsLayerCases);
+
+const tlsConflictCases: { name: string; file?: Settings; flags: Settings; message: string }[] = [
+  {
+    name: "a certificate without its key",
+    flags: { tlsCert: "/c/cert.pem" },
+    message: "--tls-cert and --tls-key go together: the certificate file and the file of " +
+      "its private key.",
+  },
+  {
+    name: "a --tls-key on the command line beside the file's pair",
+    file: { tlsCert: "/file/cert.pem", tlsKey: "/file/key.pem" },
+    flags: { tlsKey: "/flag/key.pem" },
+    message: "--tls-cert and --tls-key go together: the certificate file and the file of " +
+      "its private key.",
+  },
+  {
+    name: "a key without its certificate in zhttp.json",
+    file: { tlsKey: "/file/key.pem" },
+    flags: {},
+    message: '"tlsCert" and "tlsKey" go together: the certificate file and the file of its ' +
+      "private key.",
+  },
+  {
+    name: "a redirect to HTTPS that is off",
+    flags: { httpsRedirectPort: 8081 },
+    message: "--https-redirect sends visitors to HTTPS, which is off; add --https (or " +
+      "--tls-cert and --tls-key).",
+  },
+  {
+    name: "a redirect from the HTTPS port itself",
+    flags: { https: true, httpsRedirectPort: DEFAULT_PORT },
+    message: `--https-redirect needs a port of its own, not ${DEFAULT_PORT}, where HTTPS ` +
+      "is served.",
+  },
+];
+
+for (const { name, file, flags, message } of tlsConflictCases) {
+  Deno.test(`resolveConfig() refuses ${name} in one sentence`, () => {
+    assert.equal(configErrorOf(() => resolveConfig({ file, flags, root: "/srv" })), message);
+  });
+}
 
 for (const { name, file, flags, changes } of layerCases) {
   Deno.test(`resolveConfig() ${name}`, () => {

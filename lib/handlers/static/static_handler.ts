@@ -56,6 +56,11 @@ export interface StaticOptions {
   cors: boolean;
   /** Files never served even when inside the root (the executable, its zhttp.json). */
   hiddenFiles?: readonly string[];
+  /**
+   * Folders never served or listed, nor anything in them, even when inside the root
+   * (zhttp's data folder, which holds the key of its local certificate authority).
+   */
+  hiddenFolders?: readonly string[];
   fileCache?: Partial<FileCacheLimits>;
   /** The path rules of the OS underneath; tests pass `path.win32` to check Windows rules. */
   flavour?: PathFlavour;
@@ -122,6 +127,8 @@ class StaticFiles {
   readonly #root: string;
   readonly #realRoot: string;
   readonly #hidden: Set<string>;
+  /** The hidden folders, in both spellings like the files (real paths are compared). */
+  readonly #hiddenFolders: readonly string[];
   readonly #cache: FileCache<CachedFileToSend>;
   readonly #notFoundPage: string;
   readonly #chunkPool: Uint8Array[] = [];
@@ -149,6 +156,12 @@ class StaticFiles {
       (options.hiddenFiles ?? []).flatMap((file) => [file, realPathOr(file)])
         .map((file) => this.#comparable(file)),
     );
+    this.#hiddenFolders = [
+      ...new Set(
+        (options.hiddenFolders ?? []).flatMap((folder) => [folder, realPathOr(folder)])
+          .map((folder) => this.#flavour.resolve(folder)),
+      ),
+    ];
     this.#cache = new FileCache(options.fileCache);
     this.#notFoundPage = this.#flavour.join(this.#root, NOT_FOUND_PAGE);
     this.#paths = new ResolvedPaths(this.#root, this.#flavour, {
@@ -288,6 +301,9 @@ class StaticFiles {
       return false;
     }
     if (this.#hidden.has(this.#comparable(real))) return false;
+    if (this.#hiddenFolders.some((folder) => isInsideRoot(folder, real, this.#flavour))) {
+      return false;
+    }
     if (this.#options.followSymlinks) return true;
     return isInsideRoot(this.#realRoot, real, this.#flavour);
   }
