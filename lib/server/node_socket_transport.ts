@@ -123,7 +123,15 @@ export class NodeSocketTransport implements Transport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket?.destroy();
+    const socket = this.#socket;
+    if (socket !== null) {
+      // The end of the stream said before the socket goes (TLS close_notify, RFC 8446
+      // §6.1, then FIN), as a TCP close says it with FIN: without it, a TLS client cannot
+      // tell the end of a close-delimited body from a cut. Both are written at once; the
+      // destroy does not wait for a client that stopped reading.
+      if (!socket.writableEnded) socket.end();
+      socket.destroy();
+    }
     this.#raw.destroy();
     this.#streamEnded();
     const failWrite = this.#pendingWriteFailed;
@@ -146,6 +154,7 @@ export class NodeSocketTransport implements Transport {
     if (this.#buffered > MAX_BUFFERED_BYTES && !this.#paused) {
       this.#paused = true;
       this.#socket?.pause();
+      if (this.#secure) setTcpReading(this.#raw, false);
     }
   };
 
@@ -179,6 +188,7 @@ export class NodeSocketTransport implements Transport {
     this.#buffered -= count;
     if (this.#paused && this.#buffered <= MAX_BUFFERED_BYTES / 2) {
       this.#paused = false;
+      if (this.#secure) setTcpReading(this.#raw, true);
       this.#socket?.resume();
     }
     return count;
@@ -186,6 +196,27 @@ export class NodeSocketTransport implements Transport {
 }
 
 function ignoreError(): void {}
+
+/** The native TCP handle under a `node:net` socket, as far as reading goes. */
+interface TcpHandle {
+  readStart?(): number;
+  readStop?(): number;
+}
+
+/**
+ * Starts or stops reading the TCP socket under a TLS one. Pausing a TLSSocket is not enough
+ * in Deno 2.9: its TLS layer keeps reading the TCP socket and holds what it decrypts, with
+ * no bound (a client sending 256 MiB that was never read grew the process by 350 MiB), so
+ * a client could fill the server's memory. Stopping the TCP handle itself leaves the bytes
+ * in the kernel, which then stops the client as it does over plain TCP. `_handle` is Node's
+ * internal handle of the socket; tests/server/server_test.ts ("pushed back", over TLS)
+ * fails if this stops working.
+ */
+function setTcpReading(raw: Socket, reading: boolean): void {
+  const handle = (raw as unknown as { _handle?: TcpHandle | null })._handle;
+  if (reading) handle?.readStart?.();
+  else handle?.readStop?.();
+}
 
 /** A failed write as the engine knows a client that went away. */
 function asDisconnect(error: Error): Error {
