@@ -10,7 +10,9 @@ import {
   createStaticHandler,
   type StaticOptions,
 } from "../../lib/handlers/static/static_handler.ts";
-import { RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import type { Handler } from "../../lib/server/handler.ts";
+import { type RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import { type Wire, WIRES } from "./wires.ts";
 
 /** File contents by path below a folder; a path ending in "/" makes an empty folder. */
 export type Files = Record<string, string | Uint8Array>;
@@ -46,6 +48,11 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
  * no CORS.
  */
 export function serveStatic(options: Partial<StaticOptions> & { root: string }): TestServer {
+  return startServer({ handler: staticApp(options) });
+}
+
+/** The app serveStatic serves: the static handler with zhttp's defaults, behind createApp. */
+function staticApp(options: Partial<StaticOptions> & { root: string }): Handler {
   const handler = createStaticHandler({
     listing: true,
     showDotfiles: false,
@@ -54,7 +61,7 @@ export function serveStatic(options: Partial<StaticOptions> & { root: string }):
     cors: false,
     ...options,
   });
-  return startServer({ handler: createApp({ fallback: handler }) });
+  return createApp({ fallback: handler });
 }
 
 /**
@@ -67,22 +74,35 @@ export class StaticSite implements AsyncDisposable {
   readonly dir: string;
   readonly root: string;
   readonly server: TestServer;
+  /** How clients reach it: TCP unless said. */
+  readonly wire: Wire;
   readonly #folder: TempFolder;
 
-  private constructor(folder: TempFolder, root: string, server: TestServer) {
+  private constructor(folder: TempFolder, root: string, server: TestServer, wire: Wire) {
     this.dir = folder.dir;
     this.root = root;
     this.server = server;
+    this.wire = wire;
     this.#folder = folder;
   }
 
-  /** Writes `files` below the root and starts serving it. */
-  static async open(files: Files, options: Partial<StaticOptions> = {}): Promise<StaticSite> {
+  /** Writes `files` below the root and starts serving it, over `wire` (TCP by default). */
+  static async open(
+    files: Files,
+    options: Partial<StaticOptions> = {},
+    wire: Wire = WIRES[0],
+  ): Promise<StaticSite> {
     const folder = await tempFolder();
     const root = path.join(folder.dir, "root");
     await Deno.mkdir(root);
     await writeFiles(root, files);
-    return new StaticSite(folder, root, serveStatic({ root, ...options }));
+    const server = await wire.startServer({ handler: staticApp({ root, ...options }) });
+    return new StaticSite(folder, root, server, wire);
+  }
+
+  /** A client connection to the site, over its wire. */
+  open(): Promise<RawConnection> {
+    return this.wire.open(this.port);
   }
 
   get port(): number {
@@ -95,7 +115,7 @@ export class StaticSite implements AsyncDisposable {
     headers: Record<string, string> = {},
     method = "GET",
   ): Promise<RawResponse> {
-    using connection = await RawConnection.open(this.port);
+    using connection = await this.open();
     await connection.send(rawRequest(method, target, headers));
     return await connection.response(method === "HEAD");
   }

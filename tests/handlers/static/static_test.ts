@@ -21,6 +21,7 @@ import {
   tempFolder,
   writeFiles,
 } from "../../support/static_site.ts";
+import { WIRES } from "../../support/wires.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -420,13 +421,15 @@ function rangeRows(size: number, etag: string): RangeRow[] {
   return rows;
 }
 
-for (const { label, size } of FILE_KINDS) {
-  Deno.test(`createStaticHandler() answers Range requests for ${label}`, async () => {
-    const content = patternBytes(size, 3);
-    await using site = await StaticSite.open({ "file.bin": content });
-    await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
-    await assertRanges(site, content);
-  });
+for (const wire of WIRES) {
+  for (const { label, size } of FILE_KINDS) {
+    Deno.test(wire.name(`createStaticHandler() answers Range requests for ${label}`), async () => {
+      const content = patternBytes(size, 3);
+      await using site = await StaticSite.open({ "file.bin": content }, {}, wire);
+      await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
+      await assertRanges(site, content);
+    });
+  }
 }
 
 for (const { label, size } of FILE_KINDS) {
@@ -461,7 +464,7 @@ Deno.test("createStaticHandler() answers conditional and Range requests from its
 async function assertRanges(site: StaticSite, content: Uint8Array): Promise<void> {
   const size = content.length;
   const etag = (await site.fetch("/file.bin")).header("etag")!;
-  using connection = await RawConnection.open(site.port);
+  using connection = await site.open();
   for (const row of rangeRows(size, etag)) {
     const what = `${row.range} ${JSON.stringify(row.headers ?? {})}`;
     await connection.send(rawRequest("GET", "/file.bin", { Range: row.range, ...row.headers }));
