@@ -48,6 +48,20 @@ async function untilInFlight(server: TestServer, count: number): Promise<void> {
   while (server.requestsInFlight !== count) await delay(10);
 }
 
+/** Bytes that are not all alike, so a reordering or a lost piece changes the hash. */
+function payload(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let state = 0x12345678;
+  for (let i = 0; i < size; i += 4) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    bytes[i] = state;
+    bytes[i + 1] = state >>> 8;
+    bytes[i + 2] = state >>> 16;
+    bytes[i + 3] = state >>> 24;
+  }
+  return bytes;
+}
+
 for (const wire of WIRES) {
   Deno.test(
     wire.name("server: GET /hello answers 200 with the greeting, Date and Server"),
@@ -267,20 +281,6 @@ for (const wire of WIRES) {
     );
     assert.equal(response.text(), "GET /echo?x=1 HTTP/1.1\nHost: example\nX-Thing: A  b\n");
   });
-
-  /** Bytes that are not all alike, so a reordering or a lost piece changes the hash. */
-  function payload(size: number): Uint8Array {
-    const bytes = new Uint8Array(size);
-    let state = 0x12345678;
-    for (let i = 0; i < size; i += 4) {
-      state = (state * 1664525 + 1013904223) >>> 0;
-      bytes[i] = state;
-      bytes[i + 1] = state >>> 8;
-      bytes[i + 2] = state >>> 16;
-      bytes[i + 3] = state >>> 24;
-    }
-    return bytes;
-  }
 
   for (const size of [0, 1, 100_000, 64 * 1024 * 1024]) {
     Deno.test(
