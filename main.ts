@@ -12,7 +12,6 @@ import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
 import { Server, type ShutdownReport } from "./lib/server/server.ts";
-import { listenTls } from "./lib/server/tls_listener.ts";
 import { type Listener, listenTcp } from "./lib/server/transport.ts";
 import { bindListeners, isWildcardHost } from "./lib/cli/bind.ts";
 import { onStopSignals } from "./lib/cli/signals.ts";
@@ -114,16 +113,7 @@ interface Started {
 async function start(plan: Extract<StartupPlan, { action: "serve" }>): Promise<Started> {
   const { config } = plan;
   const https = config.https ? await prepareHttps(config, httpsMachine(config.host)) : null;
-  const listen = https === null
-    ? listenTcp
-    : (address: { hostname: string; port: number }) =>
-      listenTls({
-        ...address,
-        cert: https.certificatePem,
-        key: https.privateKeyPem,
-        // A browser given an http:// address for this port is redirected (the app does).
-        plainHttp: "serve",
-      });
+  const listen = https === null ? listenTcp : await listenHttps(https);
   const bound = await listenWithFallback(
     config,
     (port) => bindListeners(config.host, port, listen),
@@ -164,6 +154,24 @@ async function start(plan: Extract<StartupPlan, { action: "serve" }>): Promise<S
     https,
     redirectPort: config.httpsRedirectPort ?? undefined,
   };
+}
+
+/**
+ * How to listen for HTTPS with the certificate: the TLS listener, loaded only now (node:net
+ * and node:tls cost a plain start some 30 ms).
+ */
+async function listenHttps(
+  https: HttpsCertificate,
+): Promise<(address: { hostname: string; port: number }) => Promise<Listener>> {
+  const { listenTls } = await import("./lib/server/tls_listener.ts");
+  return (address) =>
+    listenTls({
+      ...address,
+      cert: https.certificatePem,
+      key: https.privateKeyPem,
+      // A browser given an http:// address for this port is redirected (by the app).
+      plainHttp: "serve",
+    });
 }
 
 /** What the banner says about the certificate. */
