@@ -17,6 +17,13 @@ Network
                            A port you choose is never swapped: zhttp stops instead)
   --max-connections <n>    Connections served at once (default 1024)
 
+HTTPS
+  --https                  Serve HTTPS with a certificate zhttp makes for this computer,
+                           signed by its own local CA (trust it once per device: see the banner)
+  --tls-cert <file>        Serve HTTPS with your certificate (PEM, the chain leaf first)...
+  --tls-key <file>         ...and its private key (PEM, without a passphrase)
+  --https-redirect <port>  Also listen on this port (plain HTTP), redirecting to HTTPS
+
 Timeouts (10s, 500ms, 2m)
   --head-timeout <time>    To receive a request's head (default 10s), else 408
   --idle-timeout <time>    Between requests on a kept-alive connection (default 5s)
@@ -46,6 +53,7 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open. Flags win over the file.
+  quiet open https tlsCert tlsKey httpsRedirect (tlsCert and tlsKey relative to the file).
+  Flags win over the file.
 
 Stop with Ctrl+C: downloads in progress finish first; press it again to quit at once.`;
