@@ -19,7 +19,7 @@ Network
 
 HTTPS
   --https                  Serve HTTPS with a certificate zhttp makes for this computer,
-                           signed by its own local CA (trust it once per device: see the banner)
+                           signed by its local CA (trust it once per device; see the banner)
   --tls-cert <file>        Serve HTTPS with your certificate (PEM, the chain leaf first)...
   --tls-key <file>         ...and its private key (PEM, without a passphrase)
   --https-redirect <port>  Also listen on this port (plain HTTP), redirecting to HTTPS
