@@ -18,6 +18,8 @@ export interface DownloadRun {
   /** The server's pid, whose process tree is sampled. */
   serverPid: number;
   expectedBytes: number;
+  /** Over https: the CA curl verifies the server's certificate with. */
+  caFile?: string;
   /** Aborts the download (Ctrl+C). */
   signal: AbortSignal;
 }
@@ -45,6 +47,7 @@ export async function runDownload(run: DownloadRun): Promise<DownloadResult> {
         String(DOWNLOAD_TIMEOUT_SECONDS),
         "-w",
         "%{speed_download} %{size_download} %{http_code}",
+        ...(run.caFile === undefined ? [] : ["--cacert", run.caFile]),
         run.url,
       ],
       stdin: "null",

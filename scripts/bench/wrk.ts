@@ -27,6 +27,8 @@ export interface WrkRun {
   durationSeconds: number;
   /** Requests sent per write; 1 means no pipelining. */
   pipeline: number;
+  /** Ask for `Connection: close`: every request on a new connection. */
+  closeEach?: boolean;
   /** Aborts the run (Ctrl+C). */
   signal: AbortSignal;
 }
@@ -82,7 +84,10 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
       WRK_SCRIPT,
       run.url,
     ],
-    env: { ZHTTP_BENCH_PIPELINE: String(run.pipeline) },
+    env: {
+      ZHTTP_BENCH_PIPELINE: String(run.pipeline),
+      ZHTTP_BENCH_CLOSE: run.closeEach ? "1" : "0",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
