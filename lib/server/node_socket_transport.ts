@@ -22,6 +22,11 @@ import type { Transport } from "./transport.ts";
 
 /** Bytes kept for the engine before the socket is paused until it reads them. */
 export const MAX_BUFFERED_BYTES = 64 * 1024;
+/**
+ * How long a closed TLS connection may take to send its close_notify before the socket is
+ * destroyed anyway (a client that stopped reading never takes it).
+ */
+export const CLOSE_NOTIFY_GRACE_MS = 1000;
 
 /** A read waiting for bytes. */
 interface PendingRead {
@@ -39,6 +44,8 @@ export class NodeSocketTransport implements Transport {
   /** The socket the client's bytes are read from and written to, once attached. */
   #socket: Socket | null = null;
   #secure: boolean | undefined = undefined;
+  /** The TLS handshake completed: closing says so with close_notify. */
+  #established = false;
   /** Bytes received and not read yet, oldest first, from #chunks[#first] at #offset. */
   #chunks: Uint8Array[] = [];
   #first = 0;
@@ -78,6 +85,7 @@ export class NodeSocketTransport implements Transport {
     }
     this.#socket = socket;
     this.#secure = secure;
+    if (secure) socket.once("secure", () => this.#established = true);
     socket.on("data", this.#received);
     socket.on("end", this.#streamEnded);
     socket.on("close", this.#streamEnded);
@@ -124,22 +132,32 @@ export class NodeSocketTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     const socket = this.#socket;
-    if (socket !== null) {
+    if (socket !== null && this.#established && !socket.writableEnded && !socket.destroyed) {
       // The end of the stream said before the socket goes (TLS close_notify, RFC 8446
       // §6.1, then FIN), as a TCP close says it with FIN: without it, a TLS client cannot
-      // tell the end of a close-delimited body from a cut. Both are written at once; the
-      // destroy does not wait for a client that stopped reading.
-      if (!socket.writableEnded) socket.end();
-      socket.destroy();
+      // tell the end of a close-delimited body from a cut. On Linux it is out at once; on
+      // Windows the write completes later, so the socket goes when it has (or after the
+      // grace, for a client that stopped reading).
+      socket.end();
+      const grace = setTimeout(() => this.#destroy(), CLOSE_NOTIFY_GRACE_MS);
+      socket.once("finish", () => this.#destroy());
+      socket.once("close", () => clearTimeout(grace));
+    } else {
+      this.#destroy();
     }
-    this.#raw.destroy();
     this.#streamEnded();
     const failWrite = this.#pendingWriteFailed;
     this.#pendingWriteFailed = null;
     failWrite?.(new Deno.errors.ConnectionReset("the connection was closed"));
   }
 
+  #destroy(): void {
+    this.#socket?.destroy();
+    this.#raw.destroy();
+  }
+
   readonly #received = (chunk: Uint8Array): void => {
+    if (this.#closed) return;
     const pending = this.#pendingRead;
     let start = 0;
     if (pending !== null) {

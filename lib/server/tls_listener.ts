@@ -95,6 +95,9 @@ export class TlsListener implements Listener {
   readonly #context: tls.SecureContext;
   readonly #plainHttp: "close" | "serve";
   readonly #waiting: net.Socket[] = [];
+  /** Every accepted socket not yet fully closed. */
+  readonly #open = new Set<net.Socket>();
+  readonly #drained = Promise.withResolvers<void>();
   #accepting: PromiseWithResolvers<Transport> | null = null;
   #closed = false;
   #handshakes = 0;
@@ -114,6 +117,11 @@ export class TlsListener implements Listener {
       this.#accepting = null;
       accepting?.reject(error);
     });
+  }
+
+  /** Resolves once the listener is closed and every socket it accepted is gone. */
+  get drained(): Promise<void> {
+    return this.#drained.promise;
   }
 
   /** Handshakes completed since the listener started. */
@@ -144,6 +152,11 @@ export class TlsListener implements Listener {
     for (const socket of this.#waiting.splice(0)) socket.destroy();
     this.#accepting?.reject(new Deno.errors.BadResource("listener closed"));
     this.#accepting = null;
+    this.#settleDrained();
+  }
+
+  #settleDrained(): void {
+    if (this.#closed && this.#open.size === 0) this.#drained.resolve();
   }
 
   #arrived(socket: net.Socket): void {
@@ -152,6 +165,11 @@ export class TlsListener implements Listener {
       socket.destroy();
       return;
     }
+    this.#open.add(socket);
+    socket.once("close", () => {
+      this.#open.delete(socket);
+      this.#settleDrained();
+    });
     const accepting = this.#accepting;
     if (accepting === null) {
       this.#waiting.push(socket);

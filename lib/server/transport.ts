@@ -36,6 +36,12 @@ export interface Listener {
   readonly addr: Deno.Addr;
   /** True when its connections are TLS: requests on them are `https` (`req.secure`). */
   readonly secure?: boolean;
+  /**
+   * Resolves once the listener is closed and every socket it accepted is gone, when that
+   * can be later than the engine's own close (a TLS close_notify still being written).
+   * The server waits for it before `finished` resolves.
+   */
+  readonly drained?: Promise<void>;
 }
 
 /**

@@ -39,6 +39,11 @@ export class RawConnection {
     this.conn = conn;
   }
 
+  /** Reads and writes over a connection opened elsewhere (a TLS one, say). */
+  static over(conn: Deno.Conn): RawConnection {
+    return new RawConnection(conn);
+  }
+
   /** A TCP connection to `hostname` (127.0.0.1 unless said). */
   static async open(port: number, hostname = "127.0.0.1"): Promise<RawConnection> {
     return new RawConnection(await Deno.connect({ hostname, port }));
