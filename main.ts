@@ -3,34 +3,28 @@
  * banner; signals; exit codes: 0 after a clean stop, 2 for a startup mistake (one sentence,
  * never a stack trace), 130 when a second Ctrl+C cut the shutdown short.
  */
-import { createApp } from "./lib/app.ts";
 import { formatBanner } from "./lib/cli/banner.ts";
 import { ConfigError } from "./lib/cli/config.ts";
-import { createAuth } from "./lib/cli/auth_setup.ts";
 import { runHashPassword } from "./lib/cli/hash_password.ts";
-import { createStaticHandler } from "./lib/handlers/static/static_handler.ts";
-import { withSpaFallback } from "./lib/handlers/static/spa_fallback.ts";
-import { LiveReload } from "./lib/live/live_reload.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
-import { Server, type ShutdownReport } from "./lib/server/server.ts";
-import { listenTcp } from "./lib/server/transport.ts";
-import { bindListeners, isWildcardHost } from "./lib/cli/bind.ts";
+import { isWildcardHost } from "./lib/cli/bind.ts";
+import { bannerTls, type Serving, startServing } from "./lib/cli/serving.ts";
 import { onStopSignals } from "./lib/cli/signals.ts";
 import {
   browserCommand,
   lanAddresses,
-  listenWithFallback,
   planStartup,
   shouldWaitBeforeExit,
   type StartupFacts,
 } from "./lib/cli/startup.ts";
+import type { ShutdownReport } from "./lib/server/server.ts";
+import { dataFolder } from "./lib/tls/data_folder.ts";
 import { VERSION } from "./lib/cli/version.ts";
 
 export async function main(args: readonly string[]): Promise<number> {
-  let running: { server: Server; busyPort?: number };
+  let started: Serving;
   let plan;
-  let live: LiveReload | null = null;
   try {
     plan = planStartup(args, machineFacts());
     if (plan.action === "help") {
@@ -44,36 +38,16 @@ export async function main(args: readonly string[]): Promise<number> {
     if (plan.action === "hash-password") {
       return await runHashPassword({ stdin: Deno.stdin, stdout: Deno.stdout, stderr: Deno.stderr });
     }
-    const { config, hiddenFiles } = plan;
-    await configureLogging({ quiet: config.quiet });
-    const files = createStaticHandler({ ...config, hiddenFiles });
-    live = config.live ? startLiveReload(config.root, hiddenFiles) : null;
-    const handler = createApp({
-      accessLog: config.quiet ? null : config.logFormat,
-      fallback: config.spa ? withSpaFallback(files, config) : files,
-      live: live?.events,
-      headers: config.headers,
-      auth: config.auth === null ? undefined : createAuth(config.auth, config),
-      compress: config.compress,
-    });
-    running = listenWithFallback(config, (port) =>
-      new Server({
-        handler,
-        listeners: bindListeners(config.host, port, listenTcp),
-        maxConnections: config.maxConnections,
-        timeouts: config.timeouts,
-        limits: { maxBodyBytes: config.maxBodyBytes },
-        drainMs: config.drainMs,
-      }));
+    await configureLogging({ quiet: plan.config.quiet });
+    started = await startServing(plan);
   } catch (error) {
-    await live?.close();
     if (!(error instanceof ConfigError)) throw error;
     console.error(`zhttp: ${error.message}`);
     await waitBeforeClosing(args);
     return 2;
   }
 
-  const { server, busyPort } = running;
+  const { server, busyPort, https, redirectPort, live } = started;
   const config = plan.config;
   const wildcard = isWildcardHost(config.host);
   console.log(formatBanner({
@@ -83,8 +57,12 @@ export async function main(args: readonly string[]): Promise<number> {
     lanAddresses: wildcard ? lanAddresses(Deno.networkInterfaces()) : [],
     busyPort,
     configFile: plan.configFile,
+    tls: https === null ? undefined : bannerTls(https),
+    redirectPort,
   }));
-  if (config.open) openBrowser(`http://localhost:${server.addr.port}/`);
+  if (config.open) {
+    openBrowser(`${https === null ? "http" : "https"}://localhost:${server.addr.port}/`);
+  }
 
   let stopping: Promise<ShutdownReport> | null = null;
   let stoppingLive: Promise<void> | undefined;
@@ -121,12 +99,13 @@ export async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Starts watching `root` for --live; a folder that cannot be watched is a startup mistake. */
-function startLiveReload(root: string, hiddenFiles: readonly string[]): LiveReload {
+/** zhttp's data folder, when this machine's environment locates it. */
+function locateDataFolder(): string | null {
   try {
-    return new LiveReload({ root, hiddenFiles });
-  } catch (error) {
-    throw new ConfigError(`cannot watch ${root} for --live: ${(error as Error).message}.`);
+    return dataFolder(Deno.build.os, (name) => Deno.env.get(name));
+  } catch {
+    // No HOME (or LOCALAPPDATA): nothing to hide; --https says so when asked for.
+    return null;
   }
 }
 
@@ -155,6 +134,7 @@ function machineFacts(): StartupFacts {
         return null;
       }
     },
+    dataFolder: locateDataFolder(),
   };
 }
 

@@ -4,6 +4,11 @@
  * serves.
  */
 import { compose, type Handler, type Middleware } from "./server/handler.ts";
+import {
+  CA_CERTIFICATE_PATH,
+  caCertificate,
+  type CaCertificateDownload,
+} from "./handlers/ca_certificate.ts";
 import { echoBody, echoRequest } from "./handlers/echo.ts";
 import { hello } from "./handlers/hello.ts";
 import { accessLog, type AccessLogFormat } from "./middleware/access_log.ts";
@@ -12,6 +17,7 @@ import { errorBoundary } from "./middleware/error_boundary.ts";
 import { liveReload } from "./middleware/live_reload.ts";
 import type { LiveEvents } from "./live/event_stream.ts";
 import { type HeaderRule, responseHeaders } from "./middleware/response_headers.ts";
+import { redirectToHttps } from "./middleware/https_redirect.ts";
 import { Router } from "./router.ts";
 
 export interface AppOptions {
@@ -30,6 +36,10 @@ export interface AppOptions {
   auth?: Middleware;
   /** Compress responses on the fly (the compression middleware); default false. */
   compress?: boolean;
+  /** With HTTPS on this port: requests that came over plain HTTP are redirected to it. */
+  httpsPort?: number;
+  /** zhttp's local CA certificate, downloadable at CA_CERTIFICATE_PATH. */
+  caCertificate?: CaCertificateDownload;
 }
 
 /**
@@ -43,15 +53,20 @@ export function createApp(options: AppOptions = {}): Handler {
     .get("/hello", hello)
     .get("/echo", echoRequest)
     .on(["POST", "PUT"], "/echo", echoBody);
+  if (options.caCertificate !== undefined) {
+    router.get(CA_CERTIFICATE_PATH, caCertificate(options.caCertificate));
+  }
   // Without a fallback the router answers unknown paths with 404 itself.
   if (options.fallback !== undefined) router.fallback(options.fallback);
-  const middleware = [errorBoundary()];
+  const middleware: Middleware[] = [errorBoundary()];
   // Outside the error boundary, so that error answers get the user's headers too; globs
   // match in any case where file names do, or a path spelt otherwise would escape its rule.
   if (options.headers !== undefined && options.headers.length > 0) {
     const caseInsensitive = Deno.build.os === "windows" || Deno.build.os === "darwin";
     middleware.unshift(responseHeaders(options.headers, { caseInsensitive }));
   }
+  // Plain HTTP goes to HTTPS before anything else, so no password is asked for in clear.
+  if (options.httpsPort !== undefined) middleware.push(redirectToHttps(options.httpsPort));
   // Right inside the error boundary: every route and live reload's streams need a login.
   if (options.auth) middleware.push(options.auth);
   if (options.accessLog) middleware.unshift(accessLog(options.accessLog));

@@ -39,6 +39,7 @@ import {
 } from "./bench/servers.ts";
 import { sampleBytesReceived, type Spread, spreadBetween } from "./bench/spread.ts";
 import { median } from "./bench/stats.ts";
+import { makeTlsFiles, type TlsFiles } from "./bench/tls_files.ts";
 import { findTools, MissingToolError, type Tools } from "./bench/tools.ts";
 import {
   downloadBytes,
@@ -187,6 +188,12 @@ async function runWorkloads(
     workload.kind !== "parser" && workload.kind !== "listing"
   );
   const root = needsServers ? await ensureFixtures() : "";
+  await using tls =
+    selected.some((workload) =>
+        (workload.kind === "load" || workload.kind === "download") && workload.tls
+      )
+      ? await makeTlsFiles()
+      : null;
   if (options.cpuProfileDir !== undefined) {
     await Deno.mkdir(options.cpuProfileDir, { recursive: true });
   }
@@ -202,7 +209,7 @@ async function runWorkloads(
     lighttpd: tools.lighttpd,
     cpuProfileDir: options.cpuProfileDir,
   };
-  const context: Context = { options, tools, launch, signal };
+  const context: Context = { options, tools, launch, signal, tls };
 
   const results: WorkloadResult[] = [];
   let failures = 0;
@@ -254,6 +261,7 @@ async function runComparison(
   const repo = fileURLToPath(new URL("../", import.meta.url));
   const root = await ensureFixtures();
   await using stack = new AsyncDisposableStack();
+  const tls = selected.some((workload) => workload.tls) ? stack.use(await makeTlsFiles()) : null;
   const sides = [];
   for (const name of [nameA, nameB]) {
     const { revision, remove } = await checkout(repo, name);
@@ -272,8 +280,9 @@ async function runComparison(
     const context = (dir: string): Context => ({
       options,
       tools,
-      launch: { ...base, zhttpDir: dir },
+      launch: { ...base, zhttpDir: dir, tls: workload.tls ? tls ?? undefined : undefined },
       signal,
+      tls,
     });
     await using servers = new AsyncDisposableStack();
     const serverA = servers.use(await startServer("zhttp", context(a.dir).launch));
@@ -297,14 +306,25 @@ interface Context {
   tools: Tools;
   launch: LaunchOptions;
   signal: AbortSignal;
+  /** The certificate of the TLS workloads, when any runs. */
+  tls: TlsFiles | null;
+}
+
+/** The launch options for a workload: over TLS when it says so. */
+function launchFor(workload: { tls: boolean }, context: Context): LaunchOptions {
+  if (!workload.tls) return context.launch;
+  if (context.tls === null) throw new Error("a TLS workload without the bench certificate");
+  return { ...context.launch, tls: context.tls };
 }
 
 /** Starts every peer of a workload; the stack stops them all, whatever happens. */
 async function startPeers(
-  peers: PeerName[],
+  workload: LoadWorkload | DownloadWorkload,
   context: Context,
   stack: AsyncDisposableStack,
 ): Promise<RunningServer[]> {
+  const peers = workload.peers;
+  const launch = launchFor(workload, context);
   const servers: RunningServer[] = [];
   for (const peer of peers) {
     if (
@@ -312,7 +332,7 @@ async function startPeers(
         ? context.tools.lighttpd === null
         : isNginx(peer) && context.tools.nginx === null
     ) continue;
-    servers.push(stack.use(await startServer(peer, context.launch)));
+    servers.push(stack.use(await startServer(peer, launch)));
   }
   return servers;
 }
@@ -320,7 +340,7 @@ async function startPeers(
 /** Runs alternate between servers (A B C, A B C, …) so slow drifts hit each alike. */
 async function measureLoad(workload: LoadWorkload, context: Context): Promise<LoadRow[]> {
   await using stack = new AsyncDisposableStack();
-  const servers = await startPeers(workload.peers, context, stack);
+  const servers = await startPeers(workload, context, stack);
   const { durationSeconds, runs } = context.options;
   for (const server of servers) {
     await loadOnce(workload, server, Math.min(WARMUP_SECONDS, durationSeconds), context);
@@ -360,6 +380,7 @@ async function loadOnce(
     durationSeconds,
     pipeline: workload.pipeline,
     headers: workload.headers,
+    closeEach: workload.closeEach,
     signal: context.signal,
   });
   const seconds = summary.durationUs / 1e6;
@@ -435,7 +456,7 @@ async function measureDownloads(
   context: Context,
 ): Promise<DownloadRow[]> {
   await using stack = new AsyncDisposableStack();
-  const servers = await startPeers(workload.peers, context, stack);
+  const servers = await startPeers(workload, context, stack);
   const idleRss = new Map(servers.map((server) => [server, treeRssBytes(server.pid)]));
   const peakRss = new Map(idleRss);
   const speeds = new Map(servers.map((server) => [server, [] as number[]]));
@@ -450,6 +471,7 @@ async function measureDownloads(
         serverPid: server.pid,
         expectedBytes: downloadBytes(workload),
         headers: workload.headers,
+        caFile: workload.tls ? context.tls?.caFile : undefined,
         signal: context.signal,
       });
       peakRss.set(server, Math.max(peakRss.get(server)!, result.peakRssBytes));

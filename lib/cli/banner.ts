@@ -13,6 +13,31 @@ export interface BannerFacts {
   busyPort?: number;
   /** The zhttp.json whose settings are in use, if one was found. */
   configFile?: string | null;
+  /** With HTTPS: the certificate served and, when zhttp made it, the CA to trust. */
+  tls?: BannerTls;
+  /** The port that redirects plain HTTP to HTTPS (--https-redirect). */
+  redirectPort?: number;
+}
+
+/** What the banner says about HTTPS. */
+export interface BannerTls {
+  /** The names the certificate is valid for. */
+  readonly names: readonly string[];
+  /** When it expires. */
+  readonly notAfter: Date;
+  /** The user's certificate file; null for the one zhttp made. */
+  readonly certFile: string | null;
+  /** zhttp's local CA: the one certificate to trust on each device. */
+  readonly ca: {
+    readonly file: string;
+    readonly sha256Fingerprint: string;
+    /** Made at this start: nothing trusts it yet. */
+    readonly created: boolean;
+    /** The address (path) it can be downloaded from. */
+    readonly downloadPath: string;
+  } | null;
+  /** Names of this machine the certificate could not carry. */
+  readonly leftOut: readonly string[];
 }
 
 export function formatBanner(facts: BannerFacts): string {
@@ -25,15 +50,28 @@ export function formatBanner(facts: BannerFacts): string {
   }
   const wildcard = config.host === "0.0.0.0" || config.host === "::";
   const local = wildcard || isLoopback(config.host) ? "localhost" : hostForUrl(config.host);
-  lines.push(`Local    http://${local}:${port}/`);
-  if (wildcard) {
-    for (const address of facts.lanAddresses) {
-      lines.push(`Network  http://${hostForUrl(address)}:${port}/`);
-    }
+  const scheme = facts.tls === undefined ? "http" : "https";
+  lines.push(`Local    ${scheme}://${local}:${port}/`);
+  const network = wildcard ? facts.lanAddresses.map(hostForUrl) : [];
+  for (const address of network) lines.push(`Network  ${scheme}://${address}:${port}/`);
+  if (facts.tls !== undefined) {
+    // The download address a phone can use: a LAN address the certificate names, so that
+    // once the CA is trusted the same address works without a warning.
+    const named = network.find((address) =>
+      facts.tls!.names.includes(address.replace(/^\[|\]$/g, ""))
+    );
+    lines.push(...tlsLines(facts.tls, `https://${named ?? network[0] ?? local}:${port}`));
   }
-  if (config.qr) lines.push(...qrLines(wildcard ? facts.lanAddresses[0] : config.host, port));
+  if (facts.redirectPort !== undefined) {
+    lines.push(`Redirect http://${local}:${facts.redirectPort}/ to https`);
+  }
+  if (config.qr) {
+    lines.push(...qrLines(wildcard ? facts.lanAddresses[0] : config.host, port, scheme));
+  }
   if (config.live) lines.push("Live     open pages reload when a file in the folder changes");
-  if (config.auth !== null) lines.push(...accessLines(config.auth, config.host));
+  if (config.auth !== null) {
+    lines.push(...accessLines(config.auth, config.host, facts.tls !== undefined));
+  }
   const t = config.timeouts;
   lines.push(
     `Limits   ${config.maxConnections} connections, request bodies up to ${
@@ -50,9 +88,9 @@ export function formatBanner(facts: BannerFacts): string {
 }
 
 /** The QR code of the network address phones can open, or why there is none. */
-function qrLines(address: string | undefined, port: number): string[] {
+function qrLines(address: string | undefined, port: number, scheme: string): string[] {
   if (address === undefined) return ["No network address found for the QR code."];
-  const url = `http://${hostForUrl(address)}:${port}/`;
+  const url = `${scheme}://${hostForUrl(address)}:${port}/`;
   return [`Scan to open ${url} on a phone:`, qrCodeText(url)];
 }
 
@@ -62,7 +100,7 @@ function qrLines(address: string | undefined, port: number): string[] {
  * and plain HTTP carries the Basic credentials (base64, not encryption) to anyone on the
  * way, where only the loopback never leaves the computer.
  */
-function accessLines(auth: AuthConfig, host: string): string[] {
+function accessLines(auth: AuthConfig, host: string, https: boolean): string[] {
   const users = `${auth.users.length} user${auth.users.length === 1 ? "" : "s"}`;
   const where = auth.protect === undefined ? "for every path" : `under ${auth.protect.join(", ")}`;
   const except = auth.public.length === 0 ? "" : `, except ${auth.public.join(", ")}`;
@@ -73,7 +111,7 @@ function accessLines(auth: AuthConfig, host: string): string[] {
       '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
     );
   }
-  if (!isLoopback(host)) {
+  if (!isLoopback(host) && !https) {
     lines.push(
       "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
       "         encrypt them",
@@ -90,6 +128,26 @@ function compressionLine(config: Config): string {
   if (config.compress) return `${onTheFly}; precompressed files ignored`;
   if (config.precompressed) return `only ${sidecars}`;
   return "off";
+}
+
+/** The certificate's names and expiry, and what to trust when zhttp made it. */
+function tlsLines(tls: BannerTls, origin: string): string[] {
+  const validity = `valid until ${tls.notAfter.toISOString().slice(0, 10)}`;
+  const names = tls.names.join(", ");
+  if (tls.certFile !== null || tls.ca === null) {
+    return [`TLS      ${tls.certFile ?? "certificate"} for ${names}, ${validity}`];
+  }
+  const lines = [`TLS      zhttp's certificate for ${names}, ${validity}`];
+  if (tls.leftOut.length > 0) {
+    lines.push(`         not in it: ${tls.leftOut.join(", ")} (only local names are allowed)`);
+  }
+  const trust = tls.ca.created ? "new: trust it once on each device" : "trust it once per device";
+  lines.push(
+    `Trust    zhttp's local CA ${tls.ca.file} (${trust})`,
+    `         SHA-256 ${tls.ca.sha256Fingerprint}`,
+    `         download it from ${origin}${tls.ca.downloadPath}`,
+  );
+  return lines;
 }
 
 function isLoopback(host: string): boolean {

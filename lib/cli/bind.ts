@@ -38,15 +38,15 @@ export function isWildcardHost(host: string): boolean {
 }
 
 /**
- * Binds every address of `host` on `port` with `listen`. Throws what the first failing
- * required bind threw (AddrInUse when another program holds any of them); nothing stays
- * bound after a failure.
+ * Binds every address of `host` on `port` with `listen` (synchronous like listenTcp, or
+ * asynchronous like listenTls). Rejects with what the first failing required bind threw
+ * (AddrInUse when another program holds any of them); nothing stays bound after a failure.
  */
-export function bindListeners(
+export async function bindListeners(
   host: string,
   port: number,
-  listen: (address: { hostname: string; port: number }) => Listener,
-): Listener[] {
+  listen: (address: { hostname: string; port: number }) => Listener | Promise<Listener>,
+): Promise<Listener[]> {
   const listeners: Listener[] = [];
   let firstError: unknown = null;
   try {
@@ -54,7 +54,7 @@ export function bindListeners(
       // After port 0 picked a port, the other addresses must use the same one.
       const boundPort = listeners.length === 0 ? port : (listeners[0].addr as Deno.NetAddr).port;
       try {
-        listeners.push(listen({ hostname: address.hostname, port: boundPort }));
+        listeners.push(await listen({ hostname: address.hostname, port: boundPort }));
       } catch (error) {
         if (error instanceof Deno.errors.AddrInUse && coveredByDualStack(address, listeners)) {
           continue;

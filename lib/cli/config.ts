@@ -64,6 +64,14 @@ export interface Config {
   compress: boolean;
   /** Send precompressed `.br`, `.zst`, `.gz` files beside a file (sidecars.ts). */
   precompressed: boolean;
+  /** Serve HTTPS: with tlsCert and tlsKey when set, else with a certificate zhttp makes. */
+  https: boolean;
+  /** The user's certificate chain (PEM file); startup.ts makes it absolute. */
+  tlsCert: string | null;
+  /** The user's private key (PEM file); startup.ts makes it absolute. */
+  tlsKey: string | null;
+  /** A second port, plain HTTP, that redirects every request to HTTPS; null for none. */
+  httpsRedirectPort: number | null;
 }
 
 /** Access control: users (`--auth`, "users"), realm, and the protected paths. */
@@ -145,6 +153,10 @@ const FLAG_OPTIONS = {
   compress: { type: "boolean" },
   "no-compress": { type: "boolean" },
   "no-precompressed": { type: "boolean" },
+  https: { type: "boolean" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "https-redirect": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -248,6 +260,19 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (values.compress) settings.compress = true;
   if (values["no-compress"]) settings.compress = false;
   if (values["no-precompressed"]) settings.precompressed = false;
+  if (values.https) settings.https = true;
+  if (values["tls-cert"] !== undefined) {
+    settings.tlsCert = parseFileName(values["tls-cert"], flag("tls-cert"));
+  }
+  if (values["tls-key"] !== undefined) {
+    settings.tlsKey = parseFileName(values["tls-key"], flag("tls-key"));
+  }
+  if (values["https-redirect"] !== undefined) {
+    settings.httpsRedirectPort = parseRedirectPort(
+      values["https-redirect"],
+      flag("https-redirect"),
+    );
+  }
   return { action: "serve", settings, rootArgument: positionals[0] };
 }
 
@@ -346,6 +371,21 @@ export function parseConfigFile(text: string, file: string): Settings {
       case "precompressed":
         settings.precompressed = expectBoolean(value, where);
         break;
+      case "https":
+        settings.https = expectBoolean(value, where);
+        break;
+      case "tlsCert":
+        settings.tlsCert = parseFileName(expectString(value, where), where);
+        break;
+      case "tlsKey":
+        settings.tlsKey = parseFileName(expectString(value, where), where);
+        break;
+      case "httpsRedirect":
+        settings.httpsRedirectPort = parseRedirectPort(
+          String(expectNumber(value, where, 8080)),
+          where,
+        );
+        break;
       default:
         throw new ConfigError(
           `unknown setting "${key}" in ${file}; see zhttp --help for the names.`,
@@ -356,7 +396,11 @@ export function parseConfigFile(text: string, file: string): Settings {
   return settings;
 }
 
-/** Layers file settings and flag settings over the defaults; flags win. */
+/**
+ * Layers file settings and flag settings over the defaults; flags win. The TLS files are
+ * taken as they are: startup.ts resolves those of zhttp.json against its folder first.
+ * Throws ConfigError for settings that contradict each other.
+ */
 export function resolveConfig(
   sources: { file?: Settings; flags: Settings; root: string },
 ): Config {
@@ -371,10 +415,17 @@ export function resolveConfig(
       "--qr shows the address phones can open, so it needs --lan (or --host with a LAN address).",
     );
   }
+  const tls = resolveTls(flags, file);
+  const port = pick("port", DEFAULT_PORT);
+  if (tls.httpsRedirectPort === port) {
+    throw new ConfigError(
+      `--https-redirect needs a port of its own, not ${port}, where HTTPS is served.`,
+    );
+  }
   return {
     root: sources.root,
     host,
-    port: pick("port", DEFAULT_PORT),
+    port,
     portChosen: flags.port !== undefined || file.port !== undefined,
     maxConnections: pick("maxConnections", DEFAULT_MAX_CONNECTIONS),
     timeouts: { ...DEFAULT_TIMEOUTS, ...file.timeouts, ...flags.timeouts },
@@ -396,6 +447,7 @@ export function resolveConfig(
     auth: resolveAuth(file, flags),
     compress: pick("compress", true),
     precompressed: pick("precompressed", true),
+    ...tls,
   };
 }
 
@@ -424,6 +476,33 @@ function resolveAuth(file: Settings, flags: Settings): AuthConfig | null {
   const auth: AuthConfig = { users, realm: realm ?? DEFAULT_REALM, public: open ?? [] };
   if (protect !== undefined) auth.protect = protect;
   return auth;
+}
+
+/** The HTTPS settings, checked against each other. */
+function resolveTls(
+  flags: Settings,
+  file: Settings,
+): Pick<Config, "https" | "tlsCert" | "tlsKey" | "httpsRedirectPort"> {
+  // The certificate and its key go together: a flag pair replaces the file's pair, so a
+  // --tls-cert on the command line is never matched with a key from zhttp.json.
+  const fromFlags = flags.tlsCert !== undefined || flags.tlsKey !== undefined;
+  const pair = fromFlags ? flags : file;
+  const tlsCert = pair.tlsCert ?? null;
+  const tlsKey = pair.tlsKey ?? null;
+  const where = fromFlags ? "--tls-cert and --tls-key" : '"tlsCert" and "tlsKey"';
+  if ((tlsCert === null) !== (tlsKey === null)) {
+    throw new ConfigError(
+      `${where} go together: the certificate file and the file of its private key.`,
+    );
+  }
+  const https = tlsCert !== null || (flags.https ?? file.https ?? false);
+  const httpsRedirectPort = flags.httpsRedirectPort ?? file.httpsRedirectPort ?? null;
+  if (httpsRedirectPort !== null && !https) {
+    throw new ConfigError(
+      "--https-redirect sends visitors to HTTPS, which is off; add --https (or --tls-cert and --tls-key).",
+    );
+  }
+  return { https, tlsCert, tlsKey, httpsRedirectPort };
 }
 
 // ── Value parsers: each returns the value or throws one ConfigError sentence ─────────────
@@ -476,6 +555,21 @@ export function parsePort(text: string, where: string): number {
     throw new ConfigError(`${where} must be a port number from 0 to 65535, not "${text}".`);
   }
   return port;
+}
+
+/** The port of --https-redirect: a real one (port 0 would redirect from an unknown port). */
+function parseRedirectPort(text: string, where: string): number {
+  const port = parsePort(text, where);
+  if (port === 0) {
+    throw new ConfigError(`${where} must be a port number from 1 to 65535, not "${text}".`);
+  }
+  return port;
+}
+
+/** A file name as given: any text but an empty one. */
+function parseFileName(text: string, where: string): string {
+  if (text.trim() === "") throw new ConfigError(`${where} must name a file.`);
+  return text;
 }
 
 function parseCount(text: string, where: string): number {

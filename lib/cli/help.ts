@@ -21,6 +21,13 @@ Network
   --max-connections <n>    Connections served at once (default 1024)
   --qr                     With --lan, show the first network address as a QR code, for phones
 
+HTTPS
+  --https                  Serve HTTPS with a certificate zhttp makes for this computer,
+                           signed by its local CA (trust it once per device; see the banner)
+  --tls-cert <file>        Serve HTTPS with your certificate (PEM, the chain leaf first)...
+  --tls-key <file>         ...and its private key (PEM, without a passphrase)
+  --https-redirect <port>  Also listen on this port (plain HTTP), redirecting to HTTPS
+
 Timeouts (10s, 500ms, 2m)
   --head-timeout <time>    To receive a request's head (default 10s), else 408
   --idle-timeout <time>    Between requests on a kept-alive connection (default 5s)
@@ -71,8 +78,9 @@ zhttp.json
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
   Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
-  quiet open live spa headers qr users realm protect public compress precompressed. Flags
-  win over the file; headers from both are sent.
+  quiet open live spa headers qr users realm protect public compress precompressed https
+  tlsCert tlsKey httpsRedirect (tlsCert and tlsKey relative to the file). Flags win over
+  the file; headers from both are sent.
   Logins: {"users": {"ann": "$scrypt$..."}, "public": ["/public"]} asks for a login
   everywhere but under /public; "protect": ["/private"] only there. The hashes come from
   zhttp hash-password; a password in plain text is refused.

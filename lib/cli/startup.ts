@@ -5,6 +5,8 @@
  * tested on Linux.
  */
 import path from "node:path";
+import { type Listener, listenTcp } from "../server/transport.ts";
+import { bindListeners } from "./bind.ts";
 import {
   type Config,
   CONFIG_FILE_NAME,
@@ -26,13 +28,22 @@ export interface StartupFacts {
   readTextFile(file: string): string | null;
   /** Whether a path is a folder; null when nothing is there. */
   isDirectory(file: string): boolean | null;
+  /** zhttp's data folder (where --https keeps its certificates), when it can be located. */
+  readonly dataFolder?: string | null;
 }
 
 export type StartupPlan =
   | { action: "help" }
   | { action: "version" }
   | { action: "hash-password" }
-  | { action: "serve"; config: Config; configFile: string | null; hiddenFiles: string[] };
+  | {
+    action: "serve";
+    config: Config;
+    configFile: string | null;
+    hiddenFiles: string[];
+    /** Folders never served or listed, whatever they hold (zhttp's data folder). */
+    hiddenFolders: string[];
+  };
 
 /**
  * Resolves argv and the machine into a plan. The folder served is, in order: the first
@@ -68,12 +79,30 @@ export function planStartup(args: readonly string[], facts: StartupFacts): Start
   if (isDirectory === null) throw new ConfigError(`the folder to serve does not exist: ${root}`);
   if (!isDirectory) throw new ConfigError(`this is a file, not a folder to serve: ${root}`);
 
-  const config = resolveConfig({ file: fileSettings, flags: command.settings, root });
-  // The program and its settings are never content, even when they sit in the served folder:
-  // the file in use, and the one beside the program even when the working folder's won.
-  const hiddenFiles = [...new Set([configFile, facts.executable, besideExecutable])]
-    .filter((file): file is string => file !== null);
-  return { action: "serve", config, configFile, hiddenFiles };
+  // The TLS files are named relative to where they were written: the flags' to the working
+  // folder, zhttp.json's to its own folder.
+  const flags = withAbsoluteTlsFiles(command.settings, (file) => paths.resolve(facts.cwd, file));
+  const fromFile = configFile === null ? fileSettings : withAbsoluteTlsFiles(
+    fileSettings,
+    (file) => paths.resolve(paths.dirname(configFile!), file),
+  );
+  const config = resolveConfig({ file: fromFile, flags, root });
+  // The program, its settings and the TLS key are never content, even when they sit in the
+  // served folder: the settings file in use, and the one beside the program even when the
+  // working folder's won.
+  const hiddenFiles = [
+    ...new Set([configFile, facts.executable, besideExecutable, config.tlsCert, config.tlsKey]),
+  ].filter((file): file is string => file !== null);
+  // The data folder holds the local CA's signing key: hidden whether or not --https is on.
+  const hiddenFolders = facts.dataFolder ? [facts.dataFolder] : [];
+  return { action: "serve", config, configFile, hiddenFiles, hiddenFolders };
+}
+
+function withAbsoluteTlsFiles(settings: Settings, absolute: (file: string) => string): Settings {
+  const resolved = { ...settings };
+  if (typeof settings.tlsCert === "string") resolved.tlsCert = absolute(settings.tlsCert);
+  if (typeof settings.tlsKey === "string") resolved.tlsKey = absolute(settings.tlsKey);
+  return resolved;
 }
 
 /** How many ports after a busy default one are tried (8081 to 8090 after 8080). */
@@ -82,19 +111,19 @@ export const PORT_FALLBACK_ATTEMPTS = 10;
 /**
  * Binds with `listen(port)`. When the port came from the defaults and is busy, the next
  * ten are tried; a port the user chose is never swapped for another. Startup failures
- * become ConfigError sentences.
+ * become ConfigError sentences (as rejections).
  */
-export function listenWithFallback<T>(
+export async function listenWithFallback<T>(
   config: Pick<Config, "host" | "port" | "portChosen">,
-  listen: (port: number) => T,
-): { server: T; busyPort?: number } {
+  listen: (port: number) => T | Promise<T>,
+): Promise<{ server: T; busyPort?: number }> {
   // Port 0 is tried again too: the port the system picked on one address can be taken on
   // another (::1 beside 127.0.0.1), and the next pick is another port.
   const attempts = config.portChosen && config.port !== 0 ? 1 : 1 + PORT_FALLBACK_ATTEMPTS;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = config.port === 0 ? 0 : config.port + attempt;
     try {
-      const server = listen(port);
+      const server = await listen(port);
       return attempt === 0 || config.port === 0 ? { server } : { server, busyPort: config.port };
     } catch (error) {
       if (error instanceof Deno.errors.AddrInUse && attempt + 1 < attempts) continue;
@@ -102,6 +131,27 @@ export function listenWithFallback<T>(
     }
   }
   throw new Error("unreachable: the last attempt returns or throws");
+}
+
+/**
+ * Binds the --https-redirect port on every address of `host`: plain TCP, never swapped
+ * for another port. Failures become ConfigError sentences naming the option.
+ */
+export async function listenForRedirect(
+  host: string,
+  port: number,
+  listen: (address: { hostname: string; port: number }) => Listener = listenTcp,
+): Promise<Listener[]> {
+  try {
+    return await bindListeners(host, port, listen);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new ConfigError(
+        `port ${port} (--https-redirect) is already in use by another program; choose another.`,
+      );
+    }
+    throw listenError(error, host, port, true);
+  }
 }
 
 function listenError(error: unknown, host: string, port: number, chosen: boolean): unknown {

@@ -715,7 +715,7 @@ export class Connection implements BufferedSource, ResponseChannel {
   }
 
   get secure(): boolean {
-    return this.#secure;
+    return this.#conn.secure ?? this.#secure;
   }
 
   /** Why the connection closed, or null while it is open. */

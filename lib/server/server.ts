@@ -346,6 +346,7 @@ export class Server {
     while (this.#connections.size > 0) {
       await Promise.all(Array.from(this.#connections, (connection) => connection.closed));
     }
+    await Promise.all(this.#listeners.map((listener) => listener.drained));
     clearInterval(this.#sweep);
     this.#readGate.close();
     this.#acceptFailures.close();

@@ -42,6 +42,11 @@ export interface Transport {
   readonly remoteAddr: Deno.Addr;
   /** Our address, as the client reached it. */
   readonly localAddr: Deno.Addr;
+  /**
+   * Whether this client speaks TLS, when that is not simply its listener's `secure`: an
+   * HTTPS port that also answers plain HTTP (tls_listener.ts) says so per connection.
+   */
+  readonly secure?: boolean;
 }
 
 /**
@@ -72,6 +77,12 @@ export interface Listener {
   readonly addr: Deno.Addr;
   /** True when its connections are TLS: requests on them are `https` (`req.secure`). */
   readonly secure?: boolean;
+  /**
+   * Resolves once the listener is closed and every socket it accepted is gone, when that
+   * can be later than the engine's own close (a TLS close_notify still being written).
+   * The server waits for it before `finished` resolves.
+   */
+  readonly drained?: Promise<void>;
 }
 
 /**

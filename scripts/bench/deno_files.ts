@@ -4,12 +4,18 @@
  * type. It is what zhttp's static handler has to beat, so it does no more than that.
  *
  *   deno run --allow-net --allow-read scripts/bench/deno_files.ts --port 8002 --root /tmp/x
+ *     [--cert cert.pem --key key.pem]   (HTTPS)
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { port: { type: "string" }, root: { type: "string" } },
+  options: {
+    port: { type: "string" },
+    root: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
+  },
 });
 const root = path.resolve(values.root ?? ".");
 const CONTENT_TYPES: Record<string, string> = {
@@ -19,7 +25,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 Deno.serve(
-  { hostname: "127.0.0.1", port: Number(values.port), onListen() {} },
+  { hostname: "127.0.0.1", port: Number(values.port), ...tlsOptions(), onListen() {} },
   async (request) => {
     const urlPath = decodeURIComponent(new URL(request.url).pathname);
     // Loopback-only benchmark peer, but it still must not leave the root.
@@ -48,3 +54,9 @@ Deno.serve(
     }
   },
 );
+
+/** With --cert and --key: the certificate and key to serve HTTPS with (Deno reads PEM). */
+function tlsOptions(): { cert: string; key: string } | Record<never, never> {
+  if (values.cert === undefined || values.key === undefined) return {};
+  return { cert: Deno.readTextFileSync(values.cert), key: Deno.readTextFileSync(values.key) };
+}

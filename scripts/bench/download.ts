@@ -21,6 +21,8 @@ export interface DownloadRun {
   expectedBytes: number;
   /** Fields curl sends; with Accept-Encoding the body must arrive encoded, and smaller. */
   headers?: Record<string, string>;
+  /** Over https: the CA curl verifies the server's certificate with. */
+  caFile?: string;
   /** Aborts the download (Ctrl+C). */
   signal: AbortSignal;
 }
@@ -56,6 +58,7 @@ export async function runDownload(run: DownloadRun): Promise<DownloadResult> {
         ) => ["-H", `${name}: ${value}`]),
         "-w",
         "%{time_total} %{size_download} %{http_code} %header{content-encoding}",
+        ...(run.caFile === undefined ? [] : ["--cacert", run.caFile]),
         run.url,
       ],
       stdin: "null",

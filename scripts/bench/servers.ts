@@ -8,6 +8,7 @@ import { serverPermissions } from "../permissions.ts";
 import { V8_FLAGS_ARG } from "../v8_flags.ts";
 import { commandName } from "./process_stats.ts";
 import { BENCH_LOGIN } from "./workloads.ts";
+import type { TlsFiles } from "./tls_files.ts";
 
 /** Every server runs on this core; wrk and curl get the other one. */
 export const SERVER_CORE = 0;
@@ -49,6 +50,8 @@ export interface LaunchOptions {
   cpuProfileDir?: string;
   /** The checkout zhttp runs from (its main.ts); the repository itself by default. */
   zhttpDir?: string;
+  /** Serve HTTPS with this certificate instead of HTTP. */
+  tls?: Omit<TlsFiles, typeof Symbol.asyncDispose>;
 }
 
 /** What the tables call each peer. */
@@ -91,6 +94,7 @@ export class RunningServer implements AsyncDisposable {
     readonly port: number,
     child: Deno.ChildProcess,
     cleanup: () => Promise<void>,
+    readonly secure = false,
   ) {
     this.#child = child;
     this.#cleanup = cleanup;
@@ -102,7 +106,7 @@ export class RunningServer implements AsyncDisposable {
   }
 
   url(urlPath: string): string {
-    return `http://127.0.0.1:${this.port}${urlPath}`;
+    return `${this.secure ? "https" : "http"}://127.0.0.1:${this.port}${urlPath}`;
   }
 
   stop(): Promise<void> {
@@ -137,9 +141,10 @@ export async function startServer(name: PeerName, options: LaunchOptions): Promi
     stderr: "piped",
   }).spawn();
   const stderr = collectTail(child.stderr);
-  const server = new RunningServer(name, port, child, launch.cleanup);
+  const server = new RunningServer(name, port, child, launch.cleanup, options.tls !== undefined);
   try {
-    await waitUntilAnswering(child, port, launch.probePath, stderr);
+    const ca = options.tls === undefined ? null : await Deno.readTextFile(options.tls.caFile);
+    await waitUntilAnswering(child, port, launch.probePath, stderr, ca);
     // RSS and CPU are read from this pid, so it must be the server, not a wrapper.
     const running = commandName(child.pid);
     if (running !== launch.expectedCommand) {
@@ -183,6 +188,9 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
       "--port",
       String(port),
       "--quiet",
+      ...(options.tls === undefined
+        ? []
+        : ["--tls-cert", options.tls.certFile, "--tls-key", options.tls.keyFile]),
       ...extraArgs,
     ],
     expectedCommand: "deno",
@@ -210,7 +218,15 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
     }),
     "deno-hello": () => ({
       program: deno,
-      args: ["run", "--allow-net", path.join(BENCH_DIR, "deno_hello.ts"), "--port", String(port)],
+      args: [
+        "run",
+        "--allow-net",
+        ...denoTlsArgs(options),
+        path.join(BENCH_DIR, "deno_hello.ts"),
+        "--port",
+        String(port),
+        ...denoTlsFiles(options),
+      ],
       expectedCommand: "deno",
       probePath: "/hello",
       cleanup: nothing,
@@ -220,12 +236,13 @@ async function launchCommand(name: PeerName, port: number, options: LaunchOption
       args: [
         "run",
         "--allow-net",
-        `--allow-read=${options.root}`,
+        `--allow-read=${[options.root, ...(options.tls ? [options.tls.dir] : [])].join(",")}`,
         path.join(BENCH_DIR, "deno_files.ts"),
         "--port",
         String(port),
         "--root",
         options.root,
+        ...denoTlsFiles(options),
       ],
       expectedCommand: "deno",
       probePath: "/1k.bin",
@@ -278,6 +295,18 @@ function zhttpHelloLaunch(handler: "native" | "fetch", port: number): Launch {
   };
 }
 
+/** What the Deno.serve peers may read for TLS: the certificate's folder. */
+function denoTlsArgs(options: LaunchOptions): string[] {
+  return options.tls === undefined ? [] : [`--allow-read=${options.tls.dir}`];
+}
+
+/** The Deno.serve peers' --cert and --key. */
+function denoTlsFiles(options: LaunchOptions): string[] {
+  return options.tls === undefined
+    ? []
+    : ["--cert", options.tls.certFile, "--key", options.tls.keyFile];
+}
+
 /** nginx as most people run it for files: sendfile on, no open-file cache. */
 const NGINX_SENDFILE = "sendfile on;\n  tcp_nopush on;";
 /**
@@ -300,7 +329,9 @@ async function nginxLaunch(
     .replaceAll("{{PORT}}", String(port))
     .replaceAll("{{ROOT}}", options.root)
     .replaceAll("{{FILE_TUNING}}", tuning)
-    .replaceAll("{{COMPRESSION}}", compression);
+    .replaceAll("{{COMPRESSION}}", compression)
+    .replaceAll("{{SSL}}", options.tls === undefined ? "" : " ssl")
+    .replaceAll("{{TLS}}", options.tls === undefined ? "" : nginxTls(options.tls));
   const configFile = path.join(dir, "nginx.conf");
   await Deno.writeTextFile(configFile, config);
   return {
@@ -310,6 +341,17 @@ async function nginxLaunch(
     probePath: "/hello",
     cleanup: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/**
+ * nginx's TLS: the bench's certificate, TLS 1.2 and 1.3 as zhttp, session resumption as
+ * nginx does it by default (tickets; a shared cache would be more than zhttp has).
+ */
+function nginxTls(tls: NonNullable<LaunchOptions["tls"]>): string {
+  return `ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+` +
+    "    ssl_protocols TLSv1.2 TLSv1.3;";
 }
 
 /** lighttpd, one process, its defaults but for keep-alive requests (see lighttpd.conf). */
@@ -345,6 +387,7 @@ async function waitUntilAnswering(
   port: number,
   probePath: string,
   stderr: () => string,
+  ca: string | null,
 ): Promise<void> {
   // An object, because the callback's assignment is invisible to the compiler's narrowing.
   const seen: { exit: Deno.CommandStatus | null } = { exit: null };
@@ -354,17 +397,22 @@ async function waitUntilAnswering(
     if (seen.exit !== null) {
       throw new Error(`exited with code ${seen.exit.code} before answering:\n${stderr()}`);
     }
-    if (await answersHttp(port, probePath)) return;
+    if (await answersHttp(port, probePath, ca)) return;
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
   }
   throw new Error(`no answer on port ${port} within ${START_TIMEOUT_MS} ms:\n${stderr()}`);
 }
 
-/** One raw request: true once any HTTP status line comes back. No fetch, so no pooled socket. */
-async function answersHttp(port: number, probePath: string): Promise<boolean> {
-  let conn: Deno.TcpConn;
+/**
+ * One raw request (over TLS trusting `ca` when given): true once any HTTP status line comes
+ * back. No fetch, so no pooled socket.
+ */
+async function answersHttp(port: number, probePath: string, ca: string | null): Promise<boolean> {
+  let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn = ca === null
+      ? await Deno.connect({ hostname: "127.0.0.1", port })
+      : await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca] });
   } catch (error) {
     if (error instanceof Deno.errors.ConnectionRefused) return false;
     throw error;

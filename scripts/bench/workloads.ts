@@ -14,6 +14,10 @@ export interface LoadWorkload {
   unit: "req/s" | "MB/s";
   /** Also measure how evenly requests spread over connections (see spread.ts). */
   spread: boolean;
+  /** Over TLS: every server serves the bench's one certificate (tls_files.ts). */
+  tls: boolean;
+  /** Each request on a new connection (`Connection: close`): connections per second. */
+  closeEach: boolean;
   peers: PeerName[];
   /** Header fields wrk adds to every request (the same for every peer). */
   headers?: Record<string, string>;
@@ -24,6 +28,8 @@ export interface DownloadWorkload {
   kind: "download";
   name: string;
   file: FixtureName;
+  /** Over TLS (see LoadWorkload). */
+  tls: boolean;
   peers: PeerName[];
   /** Request fields curl sends; with Accept-Encoding, the body on the wire is encoded. */
   headers?: Record<string, string>;
@@ -58,6 +64,9 @@ const FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx", "nginx-tuned", "
 const FETCH_PEERS: PeerName[] = ["zhttp-fetch", "zhttp-native", "deno-fetch"];
 /** What a browser of today sends, less zstd (which nginx cannot make). */
 const BROWSER_ENCODINGS = { "Accept-Encoding": "br, gzip" };
+/** Over TLS: Deno.serve with the same certificate, and nginx with `ssl`, one worker. */
+const TLS_HELLO_PEERS: PeerName[] = ["zhttp", "deno-hello", "nginx"];
+const TLS_FILE_PEERS: PeerName[] = ["zhttp", "deno-files", "nginx"];
 
 export const WORKLOADS: readonly Workload[] = [
   { kind: "parser", name: "parser" },
@@ -72,8 +81,8 @@ export const WORKLOADS: readonly Workload[] = [
     ...load("file-1k-auth", "/1k.bin", 64, 1, "req/s", ["zhttp", "zhttp-auth"]),
     headers: { Authorization: `Basic ${btoa(`${BENCH_LOGIN.user}:${BENCH_LOGIN.password}`)}` },
   },
-  { kind: "download", name: "download-100m", file: "100m.bin", peers: FILE_PEERS },
-  { kind: "download", name: "download-1g", file: "1g.bin", peers: FILE_PEERS },
+  download("download-100m", "100m.bin", FILE_PEERS),
+  download("download-1g", "1g.bin", FILE_PEERS),
   { kind: "listing", name: "listing" },
   // zhttp encodes with brotli (kept at quality 11 after the first request); nginx with gzip,
   // per request (gzip on) or from the .gz beside the file (gzip_static on).
@@ -86,12 +95,18 @@ export const WORKLOADS: readonly Workload[] = [
     headers: BROWSER_ENCODINGS,
   },
   {
-    kind: "download",
-    name: "download-100m-text-br",
-    file: "100m.txt",
-    peers: ["zhttp", "nginx-gzip"],
+    ...download("download-100m-text-br", "100m.txt", ["zhttp", "nginx-gzip"]),
     headers: BROWSER_ENCODINGS,
   },
+  { ...load("hello-tls", "/hello", 64, 1, "req/s", TLS_HELLO_PEERS), tls: true },
+  { ...load("file-1k-tls", "/1k.bin", 64, 1, "req/s", TLS_FILE_PEERS), tls: true },
+  // New connections per second: wrk resumes TLS sessions on reconnect, as browsers do.
+  {
+    ...load("connect-tls", "/hello", 64, 1, "req/s", TLS_HELLO_PEERS),
+    tls: true,
+    closeEach: true,
+  },
+  { ...download("download-1g-tls", "1g.bin", TLS_FILE_PEERS), tls: true },
 ];
 
 export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((workload) => workload.name);
@@ -109,5 +124,20 @@ function load(
   unit: LoadWorkload["unit"],
   peers: PeerName[],
 ): LoadWorkload {
-  return { kind: "load", name, path, connections, pipeline, unit, spread: false, peers };
+  return {
+    kind: "load",
+    name,
+    path,
+    connections,
+    pipeline,
+    unit,
+    spread: false,
+    tls: false,
+    closeEach: false,
+    peers,
+  };
+}
+
+function download(name: string, file: FixtureName, peers: PeerName[]): DownloadWorkload {
+  return { kind: "download", name, file, tls: false, peers };
 }

@@ -7,6 +7,11 @@
 -- done() prints one machine-readable line (latencies in microseconds) for scripts/bench/wrk.ts.
 
 local depth = tonumber(os.getenv("ZHTTP_BENCH_PIPELINE") or "1")
+-- ZHTTP_BENCH_CLOSE=1 asks for Connection: close, so wrk opens a new connection (over TLS,
+-- a new handshake, resuming the session as browsers do) for every request.
+if os.getenv("ZHTTP_BENCH_CLOSE") == "1" then
+  wrk.headers["Connection"] = "close"
+end
 local batch = nil
 local threads = {}
 

@@ -29,6 +29,8 @@ export interface WrkRun {
   pipeline: number;
   /** Header fields added to every request. */
   headers?: Record<string, string>;
+  /** Ask for `Connection: close`: every request on a new connection. */
+  closeEach?: boolean;
   /** Aborts the run (Ctrl+C). */
   signal: AbortSignal;
 }
@@ -85,7 +87,10 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
       WRK_SCRIPT,
       run.url,
     ],
-    env: { ZHTTP_BENCH_PIPELINE: String(run.pipeline) },
+    env: {
+      ZHTTP_BENCH_PIPELINE: String(run.pipeline),
+      ZHTTP_BENCH_CLOSE: run.closeEach ? "1" : "0",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -299,3 +299,76 @@ for (const { name, settings, lines } of accessCases) {
     assert.deepEqual(accessLinesOf(settings), lines);
   });
 }
+const CA = {
+  file: "/home/ann/.local/share/zhttp/ca.crt",
+  sha256Fingerprint: "AB:CD:EF",
+  created: false,
+  downloadPath: "/.zhttp/ca.crt",
+};
+const LOCAL_TLS = {
+  names: ["localhost", "mybox.local", "127.0.0.1", "::1", "192.168.1.20"],
+  notAfter: new Date("2027-01-05T10:00:00Z"),
+  certFile: null,
+  ca: CA,
+  leftOut: [] as string[],
+};
+
+Deno.test("formatBanner() with --https shows https addresses, the leaf and the CA to trust", () => {
+  const text = banner({ settings: { https: true }, tls: LOCAL_TLS });
+  const lines = text.split("\n");
+  assert.ok(lines.includes("Local    https://localhost:8080/"), text);
+  assert.ok(
+    lines.includes(
+      "TLS      zhttp's certificate for localhost, mybox.local, 127.0.0.1, ::1, 192.168.1.20, " +
+        "valid until 2027-01-05",
+    ),
+    text,
+  );
+  assert.ok(
+    lines.includes(`Trust    zhttp's local CA ${CA.file} (trust it once per device)`),
+    text,
+  );
+  assert.ok(lines.includes("         SHA-256 AB:CD:EF"), text);
+  assert.ok(lines.includes("         download it from https://localhost:8080/.zhttp/ca.crt"), text);
+});
+
+Deno.test("formatBanner() with --https --lan offers the CA at a LAN address the leaf names", () => {
+  const text = banner({
+    settings: { https: true, host: "0.0.0.0" },
+    lanAddresses: ["203.0.113.9", "192.168.1.20", "fd00::2"],
+    tls: LOCAL_TLS,
+  });
+  assert.match(text, /\nNetwork {2}https:\/\/203\.0\.113\.9:8080\/\n/);
+  assert.match(text, /\nNetwork {2}https:\/\/\[fd00::2\]:8080\/\n/);
+  assert.match(text, /\n +download it from https:\/\/192\.168\.1\.20:8080\/\.zhttp\/ca\.crt\n/);
+});
+
+Deno.test("formatBanner() says when the CA is new and which names the leaf left out", () => {
+  const text = banner({
+    settings: { https: true },
+    tls: { ...LOCAL_TLS, ca: { ...CA, created: true }, leftOut: ["mybox", "203.0.113.9"] },
+  });
+  assert.match(text, /\n {9}not in it: mybox, 203\.0\.113\.9 \(only local names are allowed\)\n/);
+  assert.match(text, /\(new: trust it once on each device\)\n/);
+});
+
+Deno.test("formatBanner() with the user's certificate names its file and no CA", () => {
+  const text = banner({
+    settings: { tlsCert: "/etc/zhttp/cert.pem", tlsKey: "/etc/zhttp/key.pem" },
+    tls: { ...LOCAL_TLS, names: ["example.lan"], certFile: "/etc/zhttp/cert.pem", ca: null },
+  });
+  assert.match(
+    text,
+    /\nTLS {6}\/etc\/zhttp\/cert\.pem for example\.lan, valid until 2027-01-05\n/,
+  );
+  assert.doesNotMatch(text, /Trust|download/);
+});
+
+Deno.test("formatBanner() shows the redirect port", () => {
+  const text = banner({
+    settings: { https: true, httpsRedirectPort: 8081 },
+    tls: LOCAL_TLS,
+    redirectPort: 8081,
+  });
+  assert.match(text, /\nRedirect http:\/\/localhost:8081\/ to https\n/);
+});

@@ -106,21 +106,21 @@ const bindCases: {
 ];
 
 for (const row of bindCases) {
-  Deno.test(`bindListeners() ${row.name}`, () => {
+  Deno.test(`bindListeners() ${row.name}`, async () => {
     const { listen, bound, closed } = scriptedListen(row.failures);
     if (row.throws !== undefined) {
-      assert.throws(() => bindListeners(row.host, 0, listen), row.throws);
+      await assert.rejects(() => bindListeners(row.host, 0, listen), row.throws);
       assert.deepEqual(closed, row.closed ?? []);
     } else {
-      const listeners = bindListeners(row.host, 0, listen);
+      const listeners = await bindListeners(row.host, 0, listen);
       assert.deepEqual(bound, row.bound);
       assert.equal(listeners.length, bound.length);
     }
   });
 }
 
-Deno.test("bindListeners() with real sockets: localhost holds both loopbacks", () => {
-  const listeners = bindListeners("localhost", 0, listenTcp);
+Deno.test("bindListeners() with real sockets: localhost holds both loopbacks", async () => {
+  const listeners = await bindListeners("localhost", 0, listenTcp);
   try {
     const addrs = listeners.map((listener) => listener.addr as Deno.NetAddr);
     assert.deepEqual(addrs.map((addr) => addr.hostname), ["127.0.0.1", "::1"]);
@@ -130,11 +130,11 @@ Deno.test("bindListeners() with real sockets: localhost holds both loopbacks", (
   }
 });
 
-Deno.test("listenWithFallback() skips a default port whose [::1] another program holds", () => {
+Deno.test("listenWithFallback() skips a default port whose [::1] another program holds", async () => {
   // Another program on [::1] only, on a port whose next one is free.
   using other = Deno.listen({ hostname: "::1", port: 0 });
   const port = other.addr.port;
-  const { server: listeners, busyPort } = listenWithFallback(
+  const { server: listeners, busyPort } = await listenWithFallback(
     { host: "localhost", port, portChosen: false },
     (candidate) => bindListeners("localhost", candidate, listenTcp),
   );

@@ -96,6 +96,15 @@ const flagCases: { args: string[]; settings: Settings; rootArgument?: string }[]
     rootArgument: "site",
   },
   { args: ["--", "--odd-folder-name"], settings: {}, rootArgument: "--odd-folder-name" },
+  { args: ["--https"], settings: { https: true } },
+  {
+    args: ["--tls-cert", "cert.pem", "--tls-key=key.pem"],
+    settings: { tlsCert: "cert.pem", tlsKey: "key.pem" },
+  },
+  {
+    args: ["--https", "--https-redirect", "8080", "-p", "8443"],
+    settings: { https: true, httpsRedirectPort: 8080, port: 8443 },
+  },
 ];
 
 for (const { args, settings, rootArgument } of flagCases) {
@@ -254,6 +263,17 @@ const flagErrorCases: { args: string[]; message: string }[] = [
     message:
       `--header: zhttp writes ${name} itself, so that every response stays correctly framed.`,
   })),
+  { args: ["--https=yes"], message: '--https is a switch and takes no value, not "yes".' },
+  { args: ["--tls-cert"], message: "--tls-cert needs a value; see zhttp --help." },
+  { args: ["--tls-key", " "], message: "--tls-key must name a file." },
+  {
+    args: ["--https-redirect", "0"],
+    message: '--https-redirect must be a port number from 1 to 65535, not "0".',
+  },
+  {
+    args: ["--https-redirect", "http"],
+    message: '--https-redirect must be a port number from 0 to 65535, not "http".',
+  },
 ];
 
 for (const { args, message } of flagErrorCases) {
@@ -397,6 +417,12 @@ const fileCases: { text: string; settings: Settings }[] = [
   },
   { text: '{"compress": false}', settings: { compress: false } },
   { text: '{"precompressed": false}', settings: { precompressed: false } },
+  { text: '{"https": true}', settings: { https: true } },
+  {
+    text: '{"tlsCert": "tls/cert.pem", "tlsKey": "tls/key.pem"}',
+    settings: { tlsCert: "tls/cert.pem", tlsKey: "tls/key.pem" },
+  },
+  { text: '{"httpsRedirect": 8080}', settings: { httpsRedirectPort: 8080 } },
   {
     text:
       '{\n  "port": 9000,\n  "cors": true,\n  "headTimeout": "20s",\n  "idleTimeout": 3000\n}\n',
@@ -465,6 +491,11 @@ const fileErrorCases: { text: string; message: string | RegExp }[] = [
     text: '{"logFormat": "json"}',
     message: `"logFormat" in ${FILE} must be "pretty" or "common", not "json".`,
   },
+  { text: '{"tlsCert": ""}', message: `"tlsCert" in ${FILE} must name a file.` },
+  {
+    text: '{"httpsRedirect": 0}',
+    message: `"httpsRedirect" in ${FILE} must be a port number from 1 to 65535, not "0".`,
+  },
 ];
 
 for (const { text, message } of fileErrorCases) {
@@ -520,6 +551,7 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
     "open",
     "compress",
     "precompressed",
+    "https",
   ].map((key) => ({
     key,
     value: "yes",
@@ -533,6 +565,13 @@ const wrongTypeCases: { key: string; value: unknown; expected: string }[] = [
     key: "headers",
     value: ["X-A: b"],
     expected: 'must be an object of header fields, like {"X-Frame-Options": "DENY"}.',
+  },
+  { key: "tlsCert", value: true, expected: "must be a string." },
+  { key: "tlsKey", value: null, expected: "must be a string." },
+  {
+    key: "httpsRedirect",
+    value: "8080",
+    expected: 'must be a number without quotes, like 8080, not the string "8080".',
   },
 ];
 
@@ -602,6 +641,10 @@ const DEFAULTS: Config = {
   auth: null,
   compress: true,
   precompressed: true,
+  https: false,
+  tlsCert: null,
+  tlsKey: null,
+  httpsRedirectPort: null,
 };
 
 const layerCases: { name: string; file?: Settings; flags: Settings; changes: Partial<Config> }[] = [
@@ -682,6 +725,67 @@ layerCases.push(
     },
   },
 );
+const tlsLayerCases: typeof layerCases = [
+  {
+    name: "turns HTTPS on for the user's certificate without --https",
+    flags: { tlsCert: "/c/cert.pem", tlsKey: "/c/key.pem" },
+    changes: { https: true, tlsCert: "/c/cert.pem", tlsKey: "/c/key.pem" },
+  },
+  {
+    name: "takes the certificate and its key from the flags as a pair, never half from the file",
+    file: { tlsCert: "/file/cert.pem", tlsKey: "/file/key.pem" },
+    flags: { tlsCert: "/flag/cert.pem", tlsKey: "/flag/key.pem" },
+    changes: { https: true, tlsCert: "/flag/cert.pem", tlsKey: "/flag/key.pem" },
+  },
+  {
+    name: "takes --https and the redirect port from the file",
+    file: { https: true, httpsRedirectPort: 8081 },
+    flags: {},
+    changes: { https: true, httpsRedirectPort: 8081 },
+  },
+];
+layerCases.push(...tlsLayerCases);
+
+const tlsConflictCases: { name: string; file?: Settings; flags: Settings; message: string }[] = [
+  {
+    name: "a certificate without its key",
+    flags: { tlsCert: "/c/cert.pem" },
+    message: "--tls-cert and --tls-key go together: the certificate file and the file of " +
+      "its private key.",
+  },
+  {
+    name: "a --tls-key on the command line beside the file's pair",
+    file: { tlsCert: "/file/cert.pem", tlsKey: "/file/key.pem" },
+    flags: { tlsKey: "/flag/key.pem" },
+    message: "--tls-cert and --tls-key go together: the certificate file and the file of " +
+      "its private key.",
+  },
+  {
+    name: "a key without its certificate in zhttp.json",
+    file: { tlsKey: "/file/key.pem" },
+    flags: {},
+    message: '"tlsCert" and "tlsKey" go together: the certificate file and the file of its ' +
+      "private key.",
+  },
+  {
+    name: "a redirect to HTTPS that is off",
+    flags: { httpsRedirectPort: 8081 },
+    message: "--https-redirect sends visitors to HTTPS, which is off; add --https (or " +
+      "--tls-cert and --tls-key).",
+  },
+  {
+    name: "a redirect from the HTTPS port itself",
+    flags: { https: true, httpsRedirectPort: DEFAULT_PORT },
+    message: `--https-redirect needs a port of its own, not ${DEFAULT_PORT}, where HTTPS ` +
+      "is served.",
+  },
+];
+
+for (const { name, file, flags, message } of tlsConflictCases) {
+  Deno.test(`resolveConfig() refuses ${name} in one sentence`, () => {
+    assert.equal(configErrorOf(() => resolveConfig({ file, flags, root: "/srv" })), message);
+  });
+}
 
 for (const { name, file, flags, changes } of layerCases) {
   Deno.test(`resolveConfig() ${name}`, () => {

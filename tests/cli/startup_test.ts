@@ -16,7 +16,7 @@ import {
   type StartupFacts,
   type StartupPlan,
 } from "../../lib/cli/startup.ts";
-import { configErrorOf } from "../support/config_errors.ts";
+import { configErrorOf, configErrorOfAsync } from "../support/config_errors.ts";
 
 interface Machine {
   os?: typeof Deno.build.os;
@@ -26,6 +26,8 @@ interface Machine {
   files?: Record<string, string>;
   /** Folders that exist. */
   folders?: string[];
+  /** zhttp's data folder. */
+  dataFolder?: string;
 }
 
 /** A fake machine: a map of files and a list of folders. */
@@ -38,6 +40,7 @@ function facts(machine: Machine): StartupFacts {
     executable: machine.executable ?? null,
     readTextFile: (file) => files.get(file) ?? null,
     isDirectory: (file) => folders.has(file) ? true : files.has(file) ? false : null,
+    dataFolder: machine.dataFolder ?? null,
   };
 }
 
@@ -274,6 +277,48 @@ Deno.test("planStartup() lets flags win over the zhttp.json it found", () => {
   assert.equal(plan.config.quiet, true);
 });
 
+Deno.test("planStartup() takes --tls-cert from the working folder and hides both TLS files", () => {
+  const plan = servePlan(["--tls-cert", "tls/cert.pem", "--tls-key", "/etc/zhttp/key.pem"], {
+    cwd: HOME,
+    folders: [HOME],
+  });
+  assert.equal(plan.config.https, true);
+  assert.equal(plan.config.tlsCert, `${HOME}/tls/cert.pem`);
+  assert.equal(plan.config.tlsKey, "/etc/zhttp/key.pem");
+  assert.deepEqual(plan.hiddenFiles, [`${HOME}/tls/cert.pem`, "/etc/zhttp/key.pem"]);
+});
+
+Deno.test("planStartup() takes zhttp.json's tlsCert and tlsKey from that file's folder", () => {
+  const plan = servePlan([], {
+    cwd: "/tmp",
+    executable: `${BIN}/zhttp`,
+    files: { [`${BIN}/zhttp.json`]: '{"tlsCert": "cert.pem", "tlsKey": "private/key.pem"}' },
+    folders: ["/tmp"],
+  });
+  assert.equal(plan.config.tlsCert, `${BIN}/cert.pem`);
+  assert.equal(plan.config.tlsKey, `${BIN}/private/key.pem`);
+  assert.ok(plan.hiddenFiles.includes(`${BIN}/private/key.pem`));
+});
+
+Deno.test("planStartup() takes Windows TLS files with backslashes", () => {
+  const plan = servePlan(["--tls-cert", "cert.pem", "--tls-key", "D:\\keys\\key.pem"], {
+    os: "windows",
+    cwd: "C:\\Users\\Ann",
+    folders: ["C:\\Users\\Ann"],
+  });
+  assert.equal(plan.config.tlsCert, "C:\\Users\\Ann\\cert.pem");
+  assert.equal(plan.config.tlsKey, "D:\\keys\\key.pem");
+});
+
+Deno.test("planStartup() hides zhttp's data folder, with or without --https", () => {
+  const dataFolder = "/home/ann/.local/share/zhttp";
+  for (const args of [[], ["--https"]]) {
+    const plan = servePlan(args, { cwd: HOME, folders: [HOME], dataFolder });
+    assert.deepEqual(plan.hiddenFolders, [dataFolder]);
+  }
+  assert.deepEqual(servePlan([], { cwd: HOME, folders: [HOME] }).hiddenFolders, []);
+});
+
 Deno.test("planStartup() answers --help and --version without looking at the machine", () => {
   const untouchable: StartupFacts = {
     os: "linux",
@@ -459,7 +504,7 @@ const listenCases: {
 ];
 
 for (const { name, config, fails, tried, outcome } of listenCases) {
-  Deno.test(`listenWithFallback() ${name}`, () => {
+  Deno.test(`listenWithFallback() ${name}`, async () => {
     const attempts: number[] = [];
     const listen = (port: number) => {
       attempts.push(port);
@@ -468,9 +513,12 @@ for (const { name, config, fails, tried, outcome } of listenCases) {
       return { port };
     };
     if ("message" in outcome) {
-      assert.equal(configErrorOf(() => listenWithFallback(config, listen)), outcome.message);
+      assert.equal(
+        await configErrorOfAsync(() => listenWithFallback(config, listen)),
+        outcome.message,
+      );
     } else {
-      const { server, busyPort } = listenWithFallback(config, listen);
+      const { server, busyPort } = await listenWithFallback(config, listen);
       assert.equal(server.port, outcome.port);
       assert.equal(busyPort, outcome.busyPort);
     }
@@ -478,9 +526,9 @@ for (const { name, config, fails, tried, outcome } of listenCases) {
   });
 }
 
-Deno.test("listenWithFallback() lets an unexpected error through unchanged", () => {
+Deno.test("listenWithFallback() lets an unexpected error through unchanged", async () => {
   const bug = new TypeError("listener is not a function");
-  assert.throws(
+  await assert.rejects(
     () =>
       listenWithFallback({ host: "127.0.0.1", port: 8080, portChosen: false }, () => {
         throw bug;
@@ -489,10 +537,10 @@ Deno.test("listenWithFallback() lets an unexpected error through unchanged", () 
   );
 });
 
-Deno.test("listenWithFallback() binds the next real port when the default one is taken", () => {
+Deno.test("listenWithFallback() binds the next real port when the default one is taken", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const busy = taken.addr.port;
-  const { server, busyPort } = listenWithFallback(
+  const { server, busyPort } = await listenWithFallback(
     { host: "127.0.0.1", port: busy, portChosen: false },
     (port) => Deno.listen({ hostname: "127.0.0.1", port }),
   );
@@ -505,10 +553,10 @@ Deno.test("listenWithFallback() binds the next real port when the default one is
   );
 });
 
-Deno.test("listenWithFallback() refuses a real taken port the user chose", () => {
+Deno.test("listenWithFallback() refuses a real taken port the user chose", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const busy = taken.addr.port;
-  const message = configErrorOf(() =>
+  const message = await configErrorOfAsync(() =>
     listenWithFallback(
       { host: "127.0.0.1", port: busy, portChosen: true },
       (port) => Deno.listen({ hostname: "127.0.0.1", port }),

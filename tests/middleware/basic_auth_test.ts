@@ -52,9 +52,9 @@ const FILES = {
 
 /** A site with FILES behind createAuth(`rules`), as main.ts builds it. */
 function openSite(rules: Partial<AuthConfig> = {}, showDotfiles = false): Promise<StaticSite> {
-  return StaticSite.open(FILES, { showDotfiles }, (root) => ({
-    auth: createAuth(authConfig(rules), { root, showDotfiles }),
-  }));
+  return StaticSite.open(FILES, { showDotfiles }, {
+    app: (root) => ({ auth: createAuth(authConfig(rules), { root, showDotfiles }) }),
+  });
 }
 
 /** The answer without its Date line, to compare whole responses. */

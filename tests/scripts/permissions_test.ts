@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
 import { serverPermissions } from "../../scripts/permissions.ts";
+import { dataFolderEnvVars } from "../../lib/tls/data_folder.ts";
 
 /** The `deno run` flags of a task, and what follows them: the script and its arguments. */
 function runFlags(task: string): { flags: string[]; script: string[] } {
@@ -31,11 +32,38 @@ for (const { task, script } of taskCases) {
   });
 }
 
-Deno.test("serverPermissions() names the programs and system calls it allows", () => {
-  // net and read stay open: the user picks the port and the folder at run time.
+Deno.test("serverPermissions() names the programs, variables and system calls it allows", () => {
+  // net, read and write stay open: the user picks the port and the folder at run time, and
+  // the data folder is the user's (see scripts/permissions.ts).
   for (const os of ["linux", "darwin", "windows"] as const) {
     for (const flag of serverPermissions(os)) {
-      assert.match(flag, /^--allow-(net|read|sys=[\w,]+|run=[\w.-]+)$/, `too broad: ${flag}`);
+      assert.match(
+        flag,
+        /^--allow-(net|read|write|sys=[\w,]+|env=[\w,]+|run=[\w.-]+)$/,
+        `too broad: ${flag}`,
+      );
     }
+  }
+});
+
+Deno.test("serverPermissions() reads only the variables that locate the data folder", () => {
+  const rows: [typeof Deno.build.os, string[]][] = [
+    ["windows", ["LOCALAPPDATA", "USERPROFILE"]],
+    ["darwin", ["HOME"]],
+    ["linux", ["XDG_DATA_HOME", "HOME"]],
+  ];
+  for (const [os, variables] of rows) {
+    assert.deepEqual(dataFolderEnvVars(os), variables);
+    assert.ok(serverPermissions(os).includes(`--allow-env=${variables.join(",")}`), os);
+  }
+});
+
+Deno.test("serverPermissions() allows the computer's name, for the certificate --https makes", () => {
+  for (const os of ["linux", "darwin", "windows"] as const) {
+    const sys = serverPermissions(os).find((flag) => flag.startsWith("--allow-sys="));
+    assert.deepEqual(sys?.slice("--allow-sys=".length).split(",").toSorted(), [
+      "hostname",
+      "networkInterfaces",
+    ]);
   }
 });

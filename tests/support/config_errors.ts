@@ -12,3 +12,14 @@ export function configErrorOf(run: () => unknown): string {
   }
   assert.fail("expected a ConfigError, but nothing was thrown");
 }
+
+/** The message of the ConfigError that `run` rejects with; fails on any other outcome. */
+export async function configErrorOfAsync(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    return error.message;
+  }
+  assert.fail("expected a ConfigError, but nothing was thrown");
+}

@@ -1,7 +1,7 @@
 /**
- * A raw HTTP/1.1 client for end-to-end tests: real TCP sockets, bytes exactly as written,
- * responses parsed strictly enough to catch framing mistakes (Content-Length, chunked,
- * close-delimited), so a test sees what a browser or curl would.
+ * A raw HTTP/1.1 client for end-to-end tests: real TCP (or TLS) sockets, bytes exactly as
+ * written, responses parsed strictly enough to catch framing mistakes (Content-Length,
+ * chunked, close-delimited), so a test sees what a browser or curl would.
  */
 import { serve, type ServeOptions, type Server } from "../../lib/server/server.ts";
 
@@ -31,17 +31,41 @@ export function startServer(options: ServeOptions): TestServer {
 
 /** A raw connection that buffers what it reads so that responses can be taken one by one. */
 export class RawConnection {
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.Conn;
   #buffer = new Uint8Array(0);
   #eof = false;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.conn = conn;
   }
 
-  /** Connects to `port` on 127.0.0.1, or on `hostname` (`"::1"` for the IPv6 loopback). */
+  /** Reads and writes over a connection opened elsewhere (a TLS one, say). */
+  static over(conn: Deno.Conn): RawConnection {
+    return new RawConnection(conn);
+  }
+
+  /** A TCP connection to `hostname` (127.0.0.1 unless said). */
   static async open(port: number, hostname = "127.0.0.1"): Promise<RawConnection> {
     return new RawConnection(await Deno.connect({ hostname, port }));
+  }
+
+  /**
+   * A TLS connection to `hostname` (127.0.0.1 unless said) that trusts `caCertificate`
+   * (PEM) and checks the server's certificate against the name, with its handshake done.
+   */
+  static async openTls(
+    port: number,
+    caCertificate: string,
+    hostname = "127.0.0.1",
+  ): Promise<RawConnection> {
+    const conn = await Deno.connectTls({ hostname, port, caCerts: [caCertificate] });
+    try {
+      await conn.handshake();
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    return new RawConnection(conn);
   }
 
   async send(data: string | Uint8Array): Promise<void> {
@@ -174,7 +198,10 @@ export class RawConnection {
       if (read === null) this.#eof = true;
       return read;
     } catch (error) {
-      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+      // A TLS peer that closed without close_notify reads as a cut stream, like a reset.
+      const cut = error instanceof Deno.errors.ConnectionReset ||
+        error instanceof Deno.errors.UnexpectedEof;
+      if (!cut) throw error;
       this.#eof = true;
       return null;
     }

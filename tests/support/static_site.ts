@@ -10,7 +10,9 @@ import {
   createStaticHandler,
   type StaticOptions,
 } from "../../lib/handlers/static/static_handler.ts";
-import { RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import type { Handler } from "../../lib/server/handler.ts";
+import { type RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import { type Wire, WIRES } from "./wires.ts";
 
 /** File contents by path below a folder; a path ending in "/" makes an empty folder. */
 export type Files = Record<string, string | Uint8Array>;
@@ -40,16 +42,23 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
   }
 }
 
+/** What else the app around the static handler has (auth, say); the fallback is the files. */
+export type AppExtras = Omit<AppOptions, "fallback">;
+
 /**
- * Serves `root` with the static handler behind `createApp` (with `app`'s other options, such
- * as auth). Options left out take zhttp's defaults: listings on, dotfiles hidden, no
- * symlinks out of the root, DEFAULT_CACHE_CONTROL, no CORS, sidecars honoured, no
- * compression middleware.
+ * Serves `root` with the static handler behind `createApp` (with `app`'s other options).
+ * Options left out take zhttp's defaults: listings on, dotfiles hidden, no symlinks out of
+ * the root, DEFAULT_CACHE_CONTROL, no CORS, sidecars honoured, no compression middleware.
  */
 export function serveStatic(
   options: Partial<StaticOptions> & { root: string },
-  app: Omit<AppOptions, "fallback"> = {},
+  app: AppExtras = {},
 ): TestServer {
+  return startServer({ handler: staticApp(options, app) });
+}
+
+/** The app serveStatic serves: the static handler with zhttp's defaults, behind createApp. */
+function staticApp(options: Partial<StaticOptions> & { root: string }, app: AppExtras): Handler {
   const handler = createStaticHandler({
     listing: true,
     showDotfiles: false,
@@ -59,9 +68,7 @@ export function serveStatic(
     ...options,
   });
   // With `compress`, the app has the compression middleware in front, as the binary does.
-  return startServer({
-    handler: createApp({ ...app, fallback: handler, compress: options.compress }),
-  });
+  return createApp({ ...app, fallback: handler, compress: options.compress });
 }
 
 /**
@@ -74,29 +81,41 @@ export class StaticSite implements AsyncDisposable {
   readonly dir: string;
   readonly root: string;
   readonly server: TestServer;
+  /** How clients reach it: TCP unless said. */
+  readonly wire: Wire;
   readonly #folder: TempFolder;
 
-  private constructor(folder: TempFolder, root: string, server: TestServer) {
+  private constructor(folder: TempFolder, root: string, server: TestServer, wire: Wire) {
     this.dir = folder.dir;
     this.root = root;
     this.server = server;
+    this.wire = wire;
     this.#folder = folder;
   }
 
   /**
-   * Writes `files` below the root and starts serving it; `app` builds the rest of the app
-   * (auth, say) once the root exists.
+   * Writes `files` below the root and starts serving it, over `wire` (TCP by default); `app`
+   * builds the rest of the app (auth, say) once the root exists.
    */
   static async open(
     files: Files,
     options: Partial<StaticOptions> = {},
-    app: (root: string) => Omit<AppOptions, "fallback"> = () => ({}),
+    { wire = WIRES[0], app = () => ({}) }: {
+      wire?: Wire;
+      app?: (root: string) => AppExtras;
+    } = {},
   ): Promise<StaticSite> {
     const folder = await tempFolder();
     const root = path.join(folder.dir, "root");
     await Deno.mkdir(root);
     await writeFiles(root, files);
-    return new StaticSite(folder, root, serveStatic({ root, ...options }, app(root)));
+    const server = await wire.startServer({ handler: staticApp({ root, ...options }, app(root)) });
+    return new StaticSite(folder, root, server, wire);
+  }
+
+  /** A client connection to the site, over its wire. */
+  open(): Promise<RawConnection> {
+    return this.wire.open(this.port);
   }
 
   get port(): number {
@@ -109,7 +128,7 @@ export class StaticSite implements AsyncDisposable {
     headers: Record<string, string> = {},
     method = "GET",
   ): Promise<RawResponse> {
-    using connection = await RawConnection.open(this.port);
+    using connection = await this.open();
     await connection.send(rawRequest(method, target, headers));
     return await connection.response(method === "HEAD");
   }

@@ -100,7 +100,7 @@ export class ZhttpProcess {
 
   /** The port from the banner's "Local" line. */
   async port(): Promise<number> {
-    const match = await this.waitFor(/Local\s+http:\/\/[^:]+:(\d+)\//);
+    const match = await this.waitFor(/Local\s+https?:\/\/[^:]+:(\d+)\//);
     return Number(match[1]);
   }
 

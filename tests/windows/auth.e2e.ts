@@ -7,13 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { createFixtureSite, INDEX_HTML } from "./fixture_site.ts";
-import { startZhttpOnWindows } from "./zhttp_on_windows.ts";
+import { SCHEMES, startZhttpOnWindows } from "./zhttp_on_windows.ts";
 
 const LOGIN = { Authorization: `Basic ${btoa("ann:s3cret on Windows")}` };
 
 Deno.test("main.ts on Windows with --auth asks for the login and lets the right one in", async (t) => {
   await using site = await createFixtureSite();
-  await using zhttp = await startZhttpOnWindows(site, ["--auth", "ann:s3cret on Windows"]);
+  await using zhttp = await startZhttpOnWindows(site, SCHEMES[0], [
+    "--auth",
+    "ann:s3cret on Windows",
+  ]);
 
   await t.step("the banner says that logins are required", async () => {
     await zhttp.deno.waitForOutput(/^Login\s+required for every path \(1 user, realm "zhttp"\)/m);

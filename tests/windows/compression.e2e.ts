@@ -11,7 +11,7 @@ import zlib from "node:zlib";
 import { decodeBody, lorem } from "../support/compression.ts";
 import { delay } from "../support/raw_http.ts";
 import { createFixtureSite } from "./fixture_site.ts";
-import { startZhttpOnWindows } from "./zhttp_on_windows.ts";
+import { SCHEMES, startZhttpOnWindows } from "./zhttp_on_windows.ts";
 
 /** How long the worker may take to start and make a kept encoding under Wine. */
 const KEPT_DEADLINE_MS = 60_000;
@@ -29,7 +29,7 @@ Deno.test("main.ts on Windows compresses on the fly, keeps small files' encoding
   const old = new Date(Date.now() - 3600_000);
   await Deno.utime(join(site.siteDir, "app.js"), old, old);
   await delay(2100);
-  await using zhttp = await startZhttpOnWindows(site);
+  await using zhttp = await startZhttpOnWindows(site, SCHEMES[0]);
 
   // The size of the first brotli answer for app.js: made per request at the fast level.
   let fastBrotliBytes = 0;

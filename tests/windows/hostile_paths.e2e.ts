@@ -17,7 +17,7 @@ import {
   NOT_FOUND_HTML,
   ZHTTP_JSON_TEXT,
 } from "./fixture_site.ts";
-import { assertNothingLeaked, startZhttpOnWindows } from "./zhttp_on_windows.ts";
+import { assertNothingLeaked, SCHEMES, startZhttpOnWindows } from "./zhttp_on_windows.ts";
 
 interface Probe {
   path: string;
@@ -122,53 +122,58 @@ const DEVICES: readonly Probe[] = [
   { path: "/con/hello.txt", status: 403, why: "a device as a folder" },
 ];
 
-Deno.test("main.ts on Windows refuses hostile paths, leaks nothing and never hangs", async (t) => {
-  await using site = await createFixtureSite();
-  await using zhttp = await startZhttpOnWindows(site);
-  const secrets = [site.secretToken, ZHTTP_JSON_TEXT.trim()];
+for (const scheme of SCHEMES) {
+  Deno.test(
+    scheme.name("main.ts on Windows refuses hostile paths, leaks nothing and never hangs"),
+    async (t) => {
+      await using site = await createFixtureSite();
+      await using zhttp = await startZhttpOnWindows(site, scheme);
+      const secrets = [site.secretToken, ZHTTP_JSON_TEXT.trim()];
 
-  const check = async (probe: Probe): Promise<void> => {
-    const response = await zhttp.request(probe.path);
-    assert.equal(response.status, probe.status);
-    if (probe.status === 404) assert.equal(response.text(), NOT_FOUND_HTML);
-    if (probe.body !== undefined) assert.equal(response.text(), probe.body);
-    assertNothingLeaked(response, secrets);
-  };
+      const check = async (probe: Probe): Promise<void> => {
+        const response = await zhttp.request(probe.path);
+        assert.equal(response.status, probe.status);
+        if (probe.status === 404) assert.equal(response.text(), NOT_FOUND_HTML);
+        if (probe.body !== undefined) assert.equal(response.text(), probe.body);
+        assertNothingLeaked(response, secrets);
+      };
 
-  await t.step("the shared hostile-path table", async (t) => {
-    for (const row of hostileRows("windows")) {
-      const { status } = row;
-      // Windows refuses every row of the table (none is "allowed" under its rules).
-      assert.notEqual(status, "allowed", row.path);
-      await t.step(
-        `GET ${JSON.stringify(row.path)} answers ${status} (${row.why})`,
-        () => check({ ...row, status: status as number }),
-      );
-    }
-  });
+      await t.step("the shared hostile-path table", async (t) => {
+        for (const row of hostileRows("windows")) {
+          const { status } = row;
+          // Windows refuses every row of the table (none is "allowed" under its rules).
+          assert.notEqual(status, "allowed", row.path);
+          await t.step(
+            `GET ${JSON.stringify(row.path)} answers ${status} (${row.why})`,
+            () => check({ ...row, status: status as number }),
+          );
+        }
+      });
 
-  for (const [group, probes] of [["escapes", ESCAPES], ["aliases", ALIASES]] as const) {
-    await t.step(`Windows ${group}`, async (t) => {
-      for (const probe of probes) {
-        await t.step(
-          `GET ${probe.path} answers ${probe.status} (${probe.why})`,
-          () => check(probe),
-        );
+      for (const [group, probes] of [["escapes", ESCAPES], ["aliases", ALIASES]] as const) {
+        await t.step(`Windows ${group}`, async (t) => {
+          for (const probe of probes) {
+            await t.step(
+              `GET ${probe.path} answers ${probe.status} (${probe.why})`,
+              () => check(probe),
+            );
+          }
+        });
       }
-    });
-  }
 
-  await t.step("Windows device names", async (t) => {
-    for (const probe of DEVICES) {
-      await t.step(
-        `GET ${probe.path} answers 403, then /hello.txt still 200 (${probe.why})`,
-        async () => {
-          await check(probe);
-          const next = await zhttp.request("/hello.txt");
-          assert.equal(next.status, 200);
-          assert.equal(next.text(), HELLO_TEXT);
-        },
-      );
-    }
-  });
-});
+      await t.step("Windows device names", async (t) => {
+        for (const probe of DEVICES) {
+          await t.step(
+            `GET ${probe.path} answers 403, then /hello.txt still 200 (${probe.why})`,
+            async () => {
+              await check(probe);
+              const next = await zhttp.request("/hello.txt");
+              assert.equal(next.status, 200);
+              assert.equal(next.text(), HELLO_TEXT);
+            },
+          );
+        }
+      });
+    },
+  );
+}

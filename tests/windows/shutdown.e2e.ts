@@ -1,5 +1,6 @@
 /**
- * Graceful shutdown of zhttp under the real deno.exe (Wine), stopped the way a Windows user
+ * Graceful shutdown of zhttp under the real deno.exe (Wine), over HTTP and over HTTPS (a TLS
+ * download in flight), stopped the way a Windows user
  * stops it: Ctrl+C typed into its console (tmux send-keys), not a signal sent by PID. A
  * download in flight finishes intact before the process exits 0; a second Ctrl+C exits at
  * once with 130 (Deno.exit(130) reaches the Linux side unchanged through Wine).
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { SAME_STOP_WINDOW_MS } from "../../lib/cli/signals.ts";
 import { concat, delay, sha256 } from "../support/raw_http.ts";
 import { createFixtureSite, type FixtureSite, patternBytes } from "./fixture_site.ts";
-import { startZhttpOnWindows } from "./zhttp_on_windows.ts";
+import { SCHEMES, startZhttpOnWindows } from "./zhttp_on_windows.ts";
 
 /**
  * Larger than everything the loopback socket buffers can hold (32 MiB receive and 4 MiB
@@ -20,56 +21,67 @@ import { startZhttpOnWindows } from "./zhttp_on_windows.ts";
 const HUGE_FILE_BYTES = 48 * 1024 * 1024;
 /** Received before Ctrl+C: the response is under way. */
 const BYTES_BEFORE_INTERRUPT = 1024 * 1024;
-/** The slow reader: at most this much per read, then a pause. */
+/**
+ * The slow reader: a pause after each this much, whatever the reads return (TLS hands out
+ * 16 KiB records, TCP up to the buffer).
+ */
 const SLOW_READ_BYTES = 256 * 1024;
 const SLOW_READ_PAUSE_MS = 5;
 
 const REQUEST = new TextEncoder().encode("GET /huge.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
-Deno.test("main.ts on Windows finishes a download in flight on Ctrl+C, then exits 0", async () => {
-  await using site = await createFixtureSite();
-  const expectedSha256 = await addHugeFile(site);
-  // A drain deadline well beyond the slow download, even on a loaded machine under Wine.
-  await using zhttp = await startZhttpOnWindows(site, ["--drain-timeout", "60s"]);
-  using connection = await Deno.connect({ hostname: "127.0.0.1", port: zhttp.port });
-  await connection.write(REQUEST);
-  const download = new SlowDownload(connection);
-  await download.readAtLeast(BYTES_BEFORE_INTERRUPT);
+for (const scheme of SCHEMES) {
+  Deno.test(
+    scheme.name("main.ts on Windows finishes a download in flight on Ctrl+C, then exits 0"),
+    async () => {
+      await using site = await createFixtureSite();
+      const expectedSha256 = await addHugeFile(site);
+      // A drain deadline well beyond the slow download, even on a loaded machine under Wine.
+      await using zhttp = await startZhttpOnWindows(site, scheme, ["--drain-timeout", "60s"]);
+      using connection = await zhttp.connect();
+      await connection.write(REQUEST);
+      const download = new SlowDownload(connection);
+      await download.readAtLeast(BYTES_BEFORE_INTERRUPT);
 
-  await zhttp.deno.interrupt();
-  await zhttp.deno.waitForOutput(/stopping: 1 request in flight/);
-  const { head, body } = splitResponse(await download.readToEnd());
+      await zhttp.deno.interrupt();
+      await zhttp.deno.waitForOutput(/stopping: 1 request in flight/);
+      const { head, body } = splitResponse(await download.readToEnd());
 
-  assert.match(head, /^HTTP\/1\.1 200 /);
-  assert.match(head, new RegExp(`\r\ncontent-length: ${HUGE_FILE_BYTES}\r\n`, "i"));
-  assert.equal(body.length, HUGE_FILE_BYTES);
-  assert.equal(await sha256(body), expectedSha256);
-  assert.equal(await zhttp.deno.waitForExit(), 0);
-  const screen = await zhttp.deno.output();
-  assert.match(screen, /^stopped$/m, screen);
-});
+      assert.match(head, /^HTTP\/1\.1 200 /);
+      assert.match(head, new RegExp(`\r\ncontent-length: ${HUGE_FILE_BYTES}\r\n`, "i"));
+      assert.equal(body.length, HUGE_FILE_BYTES);
+      assert.equal(await sha256(body), expectedSha256);
+      assert.equal(await zhttp.deno.waitForExit(), 0);
+      const screen = await zhttp.deno.output();
+      assert.match(screen, /^stopped$/m, screen);
+    },
+  );
 
-Deno.test("main.ts on Windows exits at once with 130 on a second Ctrl+C", async () => {
-  await using site = await createFixtureSite();
-  await addHugeFile(site);
-  // A drain deadline far beyond waitForExit()'s: only the second Ctrl+C can end it in time.
-  await using zhttp = await startZhttpOnWindows(site, ["--drain-timeout", "600s"]);
-  using connection = await Deno.connect({ hostname: "127.0.0.1", port: zhttp.port });
-  await connection.write(REQUEST);
-  // One read, then none: the download stalls with the server still writing.
-  await new SlowDownload(connection).readAtLeast(1);
+  Deno.test(
+    scheme.name("main.ts on Windows exits at once with 130 on a second Ctrl+C"),
+    async () => {
+      await using site = await createFixtureSite();
+      await addHugeFile(site);
+      // A drain deadline far beyond waitForExit()'s: only the second Ctrl+C can end it in time.
+      await using zhttp = await startZhttpOnWindows(site, scheme, ["--drain-timeout", "600s"]);
+      using connection = await zhttp.connect();
+      await connection.write(REQUEST);
+      // One read, then none: the download stalls with the server still writing.
+      await new SlowDownload(connection).readAtLeast(1);
 
-  await zhttp.deno.interrupt();
-  await zhttp.deno.waitForOutput(/stopping: 1 request in flight/);
-  // A person presses again after reading that line; sooner is the same Ctrl+C passed on.
-  await delay(SAME_STOP_WINDOW_MS);
-  await zhttp.deno.interrupt();
+      await zhttp.deno.interrupt();
+      await zhttp.deno.waitForOutput(/stopping: 1 request in flight/);
+      // A person presses again after reading that line; sooner is the same Ctrl+C passed on.
+      await delay(SAME_STOP_WINDOW_MS);
+      await zhttp.deno.interrupt();
 
-  assert.equal(await zhttp.deno.waitForExit(), 130);
-  const screen = await zhttp.deno.output();
-  // The console echoes the typed Ctrl+C as "^C" at the start of the line.
-  assert.match(screen, /^(?:\^C)?stopped at once$/m, screen);
-});
+      assert.equal(await zhttp.deno.waitForExit(), 130);
+      const screen = await zhttp.deno.output();
+      // The console echoes the typed Ctrl+C as "^C" at the start of the line.
+      assert.match(screen, /^(?:\^C)?stopped at once$/m, screen);
+    },
+  );
+}
 
 /** Writes `huge.bin` into the root and returns its SHA-256. */
 async function addHugeFile(site: FixtureSite): Promise<string> {
@@ -78,11 +90,12 @@ async function addHugeFile(site: FixtureSite): Promise<string> {
   return await sha256(bytes);
 }
 
-/** A client that reads a response slowly: `SLOW_READ_BYTES` at a time, with pauses. */
+/** A client that reads a response slowly: a pause after every `SLOW_READ_BYTES`. */
 class SlowDownload {
   readonly #connection: Deno.Conn;
   readonly #parts: Uint8Array[] = [];
   #received = 0;
+  #sincePause = 0;
 
   constructor(connection: Deno.Conn) {
     this.#connection = connection;
@@ -106,7 +119,11 @@ class SlowDownload {
     if (read === null) return false;
     this.#parts.push(chunk.subarray(0, read));
     this.#received += read;
-    await delay(SLOW_READ_PAUSE_MS);
+    this.#sincePause += read;
+    if (this.#sincePause >= SLOW_READ_BYTES) {
+      this.#sincePause = 0;
+      await delay(SLOW_READ_PAUSE_MS);
+    }
     return true;
   }
 }

@@ -99,6 +99,11 @@ export interface StaticOptions {
   cors?: boolean;
   /** Files never served even when inside the root (the executable, its zhttp.json). */
   hiddenFiles?: readonly string[];
+  /**
+   * Folders never served or listed, nor anything in them, even when inside the root
+   * (zhttp's data folder, which holds the key of its local certificate authority).
+   */
+  hiddenFolders?: readonly string[];
   /** Which files are kept in memory, and how many bytes of them (DEFAULT_FILE_CACHE_LIMITS). */
   fileCache?: Partial<FileCacheLimits>;
   /** The path rules of the OS underneath; tests pass `path.win32` to check Windows rules. */
@@ -124,7 +129,13 @@ export const DEFAULT_FILE_CACHE_CONTROL = "no-cache";
 
 /** StaticOptions with every default filled in. */
 type ResolvedStaticOptions = StaticOptions & Required<Omit<StaticOptions, OptionalExtras>>;
-type OptionalExtras = "hiddenFiles" | "fileCache" | "flavour" | "precompressed" | "compress";
+type OptionalExtras =
+  | "hiddenFiles"
+  | "hiddenFolders"
+  | "fileCache"
+  | "flavour"
+  | "precompressed"
+  | "compress";
 
 /** The options a handler gets for what it was not told. */
 const STATIC_DEFAULTS = {
@@ -246,6 +257,8 @@ class StaticFiles {
   readonly #root: string;
   readonly #realRoot: string;
   readonly #hidden: Set<string>;
+  /** The hidden folders, in both spellings like the files (real paths are compared). */
+  readonly #hiddenFolders: readonly string[];
   readonly #cache: FileCache<CachedFileToSend>;
   readonly #notFoundPage: string;
   readonly #chunkPool: Uint8Array[] = [];
@@ -283,6 +296,12 @@ class StaticFiles {
       (options.hiddenFiles ?? []).flatMap((file) => [file, realPathOr(file)])
         .map((file) => this.#comparable(file)),
     );
+    this.#hiddenFolders = [
+      ...new Set(
+        (options.hiddenFolders ?? []).flatMap((folder) => [folder, realPathOr(folder)])
+          .map((folder) => this.#flavour.resolve(folder)),
+      ),
+    ];
     this.#cache = new FileCache(options.fileCache);
     this.#notFoundPage = this.#flavour.join(this.#root, NOT_FOUND_PAGE);
     this.#paths = new ResolvedPaths(this.#root, this.#flavour, {
@@ -388,6 +407,11 @@ class StaticFiles {
     for (const hidden of this.#hidden) {
       if (flavour.dirname(hidden) === realDir) hiddenHere.add(flavour.basename(hidden));
     }
+    // Hidden folders in this one are left out by name too (their content is never reached).
+    for (const folder of this.#hiddenFolders) {
+      const comparable = this.#comparable(folder);
+      if (flavour.dirname(comparable) === realDir) hiddenHere.add(flavour.basename(comparable));
+    }
     const showDotfiles = this.#options.showDotfiles;
     return (name, isSymlink) => {
       const probe = resolveUrlPath(`/${encodeURIComponent(name)}`, { showDotfiles, flavour });
@@ -438,6 +462,9 @@ class StaticFiles {
       return false;
     }
     if (this.#hidden.has(this.#comparable(real))) return false;
+    if (this.#hiddenFolders.some((folder) => isInsideRoot(folder, real, this.#flavour))) {
+      return false;
+    }
     if (this.#options.followSymlinks) return true;
     return isInsideRoot(this.#realRoot, real, this.#flavour);
   }

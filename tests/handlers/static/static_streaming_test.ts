@@ -1,5 +1,6 @@
 /**
- * Large downloads end to end: files streamed from disk through one bounded chunk buffer.
+ * Large downloads end to end (over TCP, and the parallel and pipelined ones over TLS too):
+ * files streamed from disk through one bounded chunk buffer.
  * Clients that leave midway must leave no open file behind, parallel downloads must arrive
  * intact, and a file that shrinks mid-download must end the connection rather than leave
  * the client waiting for bytes that will never come. The server runs in this process, so
@@ -9,14 +10,15 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { delay, RawConnection, sha256 } from "../../support/raw_http.ts";
 import { type Files, StaticSite } from "../../support/static_site.ts";
+import { type Wire, WIRES } from "../../support/wires.ts";
 
 const MIB = 1024 * 1024;
 /** How long open files may take to be released after the clients left. */
 const SETTLE_DEADLINE_MS = 10_000;
 
 /** A site of `files`, without listings: only the downloads matter here. */
-function openSite(files: Files): Promise<StaticSite> {
-  return StaticSite.open(files, { listing: false });
+function openSite(files: Files, wire?: Wire): Promise<StaticSite> {
+  return StaticSite.open(files, { listing: false }, { wire });
 }
 
 /** Random bytes: a chunk sent twice or out of place changes the digest. */
@@ -97,50 +99,61 @@ Deno.test("createStaticHandler() closes the file of every download the client ab
   assert.equal(await sha256(response.body), await sha256(content), "still serves it whole");
 });
 
-Deno.test("createStaticHandler() delivers 50 parallel downloads of a 16 MiB file intact", async () => {
-  const content = randomBytes(16 * MIB);
-  const expected = await sha256(content);
-  await using site = await openSite({ "huge.bin": content });
-  // Ten connections at a time, five downloads each, one after another on keep-alive.
-  const digests: string[] = [];
-  const download = async () => {
-    using connection = await RawConnection.open(site.port);
-    for (let i = 0; i < 5; i++) {
-      await connection.send("GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n");
-      const response = await connection.response();
-      assert.equal(response.status, 200);
-      assert.equal(response.header("content-length"), String(content.length));
-      digests.push(await sha256(response.body));
-    }
-  };
-  await Promise.all(Array.from({ length: 10 }, download));
-  assert.equal(digests.length, 50);
-  assert.deepEqual(digests, Array(50).fill(expected));
-});
-
-Deno.test("createStaticHandler() answers requests pipelined behind streamed downloads in order", async () => {
-  const big = randomBytes(4 * MIB + 7);
-  const small = randomBytes(100);
-  await using site = await openSite({ "big.bin": big, "small.bin": small });
-  using connection = await RawConnection.open(site.port);
-  const get = (target: string, extra = "") => `GET ${target} HTTP/1.1\r\nHost: a\r\n${extra}\r\n`;
-  await connection.send(
-    get("/big.bin") + get("/small.bin") + get("/big.bin", "Range: bytes=-3,0-2\r\n") +
-      `HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n` + get("/big.bin", "Range: bytes=1-\r\n") +
-      get("/small.bin"),
+for (const wire of WIRES) {
+  Deno.test(
+    wire.name("createStaticHandler() delivers 50 parallel downloads of a 16 MiB file intact"),
+    async () => {
+      const content = randomBytes(16 * MIB);
+      const expected = await sha256(content);
+      await using site = await openSite({ "huge.bin": content }, wire);
+      // Ten connections at a time, five downloads each, one after another on keep-alive.
+      const digests: string[] = [];
+      const download = async () => {
+        using connection = await site.open();
+        for (let i = 0; i < 5; i++) {
+          await connection.send("GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+          const response = await connection.response();
+          assert.equal(response.status, 200);
+          assert.equal(response.header("content-length"), String(content.length));
+          digests.push(await sha256(response.body));
+        }
+      };
+      await Promise.all(Array.from({ length: 10 }, download));
+      assert.equal(digests.length, 50);
+      assert.deepEqual(digests, Array(50).fill(expected));
+    },
   );
-  assert.equal(await sha256((await connection.response()).body), await sha256(big));
-  assert.deepEqual((await connection.response()).body, small);
-  const multipart = await connection.response();
-  assert.equal(multipart.status, 206);
-  assert.match(multipart.header("content-type")!, /^multipart\/byteranges; boundary=/);
-  const head = await connection.response(true);
-  assert.equal(head.header("content-length"), String(big.length));
-  const tail = await connection.response();
-  assert.equal(tail.status, 206);
-  assert.equal(await sha256(tail.body), await sha256(big.subarray(1)));
-  assert.deepEqual((await connection.response()).body, small);
-});
+
+  Deno.test(
+    wire.name(
+      "createStaticHandler() answers requests pipelined behind streamed downloads in order",
+    ),
+    async () => {
+      const big = randomBytes(4 * MIB + 7);
+      const small = randomBytes(100);
+      await using site = await openSite({ "big.bin": big, "small.bin": small }, wire);
+      using connection = await site.open();
+      const get = (target: string, extra = "") =>
+        `GET ${target} HTTP/1.1\r\nHost: a\r\n${extra}\r\n`;
+      await connection.send(
+        get("/big.bin") + get("/small.bin") + get("/big.bin", "Range: bytes=-3,0-2\r\n") +
+          `HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n` + get("/big.bin", "Range: bytes=1-\r\n") +
+          get("/small.bin"),
+      );
+      assert.equal(await sha256((await connection.response()).body), await sha256(big));
+      assert.deepEqual((await connection.response()).body, small);
+      const multipart = await connection.response();
+      assert.equal(multipart.status, 206);
+      assert.match(multipart.header("content-type")!, /^multipart\/byteranges; boundary=/);
+      const head = await connection.response(true);
+      assert.equal(head.header("content-length"), String(big.length));
+      const tail = await connection.response();
+      assert.equal(tail.status, 206);
+      assert.equal(await sha256(tail.body), await sha256(big.subarray(1)));
+      assert.deepEqual((await connection.response()).body, small);
+    },
+  );
+}
 
 Deno.test("createStaticHandler() closes the connection when a file shrinks mid-download", async () => {
   // Larger than what the socket buffers of both ends can hold, so the server is still

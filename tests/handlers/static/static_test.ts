@@ -21,6 +21,7 @@ import {
   tempFolder,
   writeFiles,
 } from "../../support/static_site.ts";
+import { WIRES } from "../../support/wires.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -420,13 +421,15 @@ function rangeRows(size: number, etag: string): RangeRow[] {
   return rows;
 }
 
-for (const { label, size } of FILE_KINDS) {
-  Deno.test(`createStaticHandler() answers Range requests for ${label}`, async () => {
-    const content = patternBytes(size, 3);
-    await using site = await StaticSite.open({ "file.bin": content });
-    await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
-    await assertRanges(site, content);
-  });
+for (const wire of WIRES) {
+  for (const { label, size } of FILE_KINDS) {
+    Deno.test(wire.name(`createStaticHandler() answers Range requests for ${label}`), async () => {
+      const content = patternBytes(size, 3);
+      await using site = await StaticSite.open({ "file.bin": content }, {}, { wire });
+      await Deno.utime(path.join(site.root, "file.bin"), OLD_MTIME, OLD_MTIME);
+      await assertRanges(site, content);
+    });
+  }
 }
 
 for (const { label, size } of FILE_KINDS) {
@@ -461,7 +464,7 @@ Deno.test("createStaticHandler() answers conditional and Range requests from its
 async function assertRanges(site: StaticSite, content: Uint8Array): Promise<void> {
   const size = content.length;
   const etag = (await site.fetch("/file.bin")).header("etag")!;
-  using connection = await RawConnection.open(site.port);
+  using connection = await site.open();
   for (const row of rangeRows(size, etag)) {
     const what = `${row.range} ${JSON.stringify(row.headers ?? {})}`;
     await connection.send(rawRequest("GET", "/file.bin", { Range: row.range, ...row.headers }));
@@ -876,6 +879,48 @@ Deno.test("createStaticHandler() answers 404 for hiddenFiles and leaves them out
       assert.ok(!listing.includes('href="zhttp"'), `zhttp listed, ${what}`);
     }
   }
+});
+
+Deno.test("createStaticHandler() hides hiddenFolders and everything in them, however reached", async () => {
+  await using folder = await tempFolder();
+  const root = path.join(folder.dir, "home");
+  // zhttp's data folder inside the served one, as when a user serves their home folder.
+  await writeFiles(root, {
+    "AppData/Local/zhttp/ca.crt": "CA",
+    "AppData/Local/zhttp/issuing-ca.pem": "KEY",
+    "AppData/Local/zhttp/old/leaf.pem": "LEAF",
+    "AppData/Local/other/notes.txt": "notes",
+    "zhttp-notes.txt": "mine",
+  });
+  const dataFolder = path.join(root, "AppData", "Local", "zhttp");
+  await Deno.symlink(dataFolder, path.join(root, "shortcut"));
+  await Deno.symlink(path.join(dataFolder, "issuing-ca.pem"), path.join(root, "key.pem"));
+  await using server = serveStatic({ root, hiddenFolders: [dataFolder], listing: true });
+  const port = server.addr.port;
+  for (
+    const target of [
+      "/AppData/Local/zhttp/",
+      "/AppData/Local/zhttp",
+      "/AppData/Local/zhttp/ca.crt",
+      "/AppData/Local/zhttp/issuing-ca.pem",
+      "/AppData/Local/zhttp/old/leaf.pem",
+      "/AppData/Local/zhttp/old/",
+      "/shortcut/issuing-ca.pem",
+      "/shortcut/",
+      "/key.pem",
+    ]
+  ) {
+    const response = await get(port, target);
+    assert.equal(response.status, 404, target);
+    assert.ok(!response.text().includes("KEY"), target);
+  }
+  assert.equal((await get(port, "/AppData/Local/other/notes.txt")).text(), "notes");
+  assert.equal((await get(port, "/zhttp-notes.txt")).text(), "mine");
+  const listing = (await get(port, "/AppData/Local/")).text();
+  assert.ok(listing.includes('href="other/"'), listing);
+  assert.ok(!listing.includes('href="zhttp/"'), listing);
+  const top = (await get(port, "/")).text();
+  assert.ok(!top.includes('href="shortcut/"') && !top.includes('href="key.pem"'), top);
 });
 
 function get(port: number, target: string): Promise<RawResponse> {
