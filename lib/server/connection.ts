@@ -246,6 +246,10 @@ export class Connection implements BufferedSource, ResponseChannel {
         }
       }
       if (!this.#closed) await this.flush();
+      // Shutting down after an answer: a close right after the last write can lose its tail
+      // where writes complete before the data has left (seen under Wine, where the process
+      // exits next). Closing our side first and waiting for the client's end keeps it.
+      if (this.#draining && this.#served > 0) this.#lingerOnClose = true;
     } catch (error) {
       await this.#answerError(error);
     } finally {
