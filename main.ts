@@ -9,7 +9,7 @@ import { runHashPassword } from "./lib/cli/hash_password.ts";
 import { HELP_TEXT } from "./lib/cli/help.ts";
 import { configureLogging, flushLogs } from "./lib/cli/logging.ts";
 import { isWildcardHost } from "./lib/cli/bind.ts";
-import { bannerTls, type Serving, startServing } from "./lib/cli/serving.ts";
+import { bannerTls, type Serving, startServing, workerThreads } from "./lib/cli/serving.ts";
 import { onStopSignals } from "./lib/cli/signals.ts";
 import {
   browserCommand,
@@ -38,7 +38,9 @@ export async function main(args: readonly string[]): Promise<number> {
     if (plan.action === "hash-password") {
       return await runHashPassword({ stdin: Deno.stdin, stdout: Deno.stdout, stderr: Deno.stderr });
     }
-    await configureLogging({ quiet: plan.config.quiet });
+    const threads = workerThreads(plan.config.workers, Deno.build.os);
+    // With several server threads, each line says which one wrote it (w1 is this one).
+    await configureLogging({ quiet: plan.config.quiet, tag: threads > 1 ? "w1" : undefined });
     started = await startServing(plan);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -47,7 +49,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const { server, busyPort, https, redirectPort, live } = started;
+  const { server, busyPort, https, redirectPort, live, workers } = started;
   const config = plan.config;
   const wildcard = isWildcardHost(config.host);
   console.log(formatBanner({
@@ -59,6 +61,7 @@ export async function main(args: readonly string[]): Promise<number> {
     configFile: plan.configFile,
     tls: https === null ? undefined : bannerTls(https),
     redirectPort,
+    threads: workers?.threads ?? 1,
   }));
   if (config.open) {
     openBrowser(`${https === null ? "http" : "https"}://localhost:${server.addr.port}/`);
@@ -76,11 +79,20 @@ export async function main(args: readonly string[]): Promise<number> {
     () => {
       // Live-reload streams are no downloads to wait for: they end now, before the drain.
       const inFlight = server.requestsInFlight - (live?.events.clientCount ?? 0);
-      console.log(
-        `stopping: ${plural(inFlight, "request")} in flight… (Ctrl+C again to quit at once)`,
-      );
       stoppingLive = live?.close();
-      stopping = server.shutdown();
+      const others = workers?.shutdown(config.drainMs);
+      stopping = Promise.all([server.shutdown(), others?.done]).then(([own, rest]) => ({
+        inFlight: own.inFlight + (rest?.inFlight ?? 0),
+        forced: own.forced + (rest?.forced ?? 0),
+      }));
+      // The other threads say what they are answering within a few milliseconds.
+      (others?.inFlight ?? Promise.resolve(0)).then((theirs) =>
+        console.log(
+          `stopping: ${
+            plural(inFlight + theirs, "request")
+          } in flight… (Ctrl+C again to quit at once)`,
+        )
+      );
     },
     () => {
       console.log("stopped at once");

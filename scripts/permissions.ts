@@ -15,6 +15,9 @@
  * - run: the one program that opens the browser for --open on that OS. Only that one: a
  *   listed program that is missing makes Deno print an "Info Failed to resolve" line at
  *   every start, which has no place on a double-clicked console.
+ * - --unstable-net (Linux): listeners that share a port (SO_REUSEPORT), for --workers. Not a
+ *   permission, but like them it decides what the program can do, and it must be baked in.
+ *   Elsewhere --workers runs one thread, so the flag is not asked for.
  */
 import { browserCommand } from "../lib/cli/startup.ts";
 import { dataFolderEnvVars } from "../lib/tls/data_folder.ts";
@@ -32,6 +35,7 @@ export function serverPermissions(os: typeof Deno.build.os): string[] {
     ...ALWAYS,
     `--allow-env=${dataFolderEnvVars(os).join(",")}`,
     `--allow-run=${browserOpener(os)}`,
+    ...(os === "linux" ? ["--unstable-net"] : []),
   ];
 }
 

@@ -17,6 +17,8 @@ export interface BannerFacts {
   tls?: BannerTls;
   /** The port that redirects plain HTTP to HTTPS (--https-redirect). */
   redirectPort?: number;
+  /** Server threads serving (--workers, on an OS that spreads connections over them). */
+  threads?: number;
 }
 
 /** What the banner says about HTTPS. */
@@ -71,6 +73,12 @@ export function formatBanner(facts: BannerFacts): string {
   if (config.live) lines.push("Live     open pages reload when a file in the folder changes");
   if (config.auth !== null) {
     lines.push(...accessLines(config.auth, config.host, facts.tls !== undefined));
+  }
+  const threads = facts.threads ?? 1;
+  if (threads > 1) {
+    lines.push(`Workers  ${threads} server threads on the port; the system spreads connections`);
+  } else if (config.workers > 1) {
+    lines.push("Workers  1: --workers needs Linux, whose sockets can share a port");
   }
   const t = config.timeouts;
   lines.push(

@@ -39,6 +39,11 @@ export interface Config {
   /** False when the port came from the defaults: then a busy port falls back to the next. */
   portChosen: boolean;
   maxConnections: number;
+  /**
+   * Server threads sharing the port (Linux): each has its own event loop and caches, and
+   * the kernel spreads connections among them. 1 elsewhere, or "auto" = one per core.
+   */
+  workers: number;
   timeouts: Timeouts;
   drainMs: number;
   maxBodyBytes: number;
@@ -130,6 +135,7 @@ const FLAG_OPTIONS = {
   lan: { type: "boolean" },
   port: { type: "string", short: "p" },
   "max-connections": { type: "string" },
+  workers: { type: "string" },
   "head-timeout": { type: "string" },
   "idle-timeout": { type: "string" },
   "body-timeout": { type: "string" },
@@ -219,6 +225,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (values.host !== undefined) settings.host = parseHost(values.host, flag("host"));
   if (values.lan) settings.host = "0.0.0.0";
   if (values.port !== undefined) settings.port = parsePort(values.port, flag("port"));
+  if (values.workers !== undefined) {
+    settings.workers = parseWorkers(values.workers, flag("workers"));
+  }
   if (values["max-connections"] !== undefined) {
     settings.maxConnections = parseCount(values["max-connections"], flag("max-connections"));
   }
@@ -309,6 +318,12 @@ export function parseConfigFile(text: string, file: string): Settings {
         break;
       case "port":
         settings.port = parsePort(String(expectNumber(value, where, 9000)), where);
+        break;
+      case "workers":
+        settings.workers = parseWorkers(
+          typeof value === "number" ? String(value) : expectString(value, where),
+          where,
+        );
         break;
       case "maxConnections":
         settings.maxConnections = parseCount(String(expectNumber(value, where, 64)), where);
@@ -428,6 +443,7 @@ export function resolveConfig(
     port,
     portChosen: flags.port !== undefined || file.port !== undefined,
     maxConnections: pick("maxConnections", DEFAULT_MAX_CONNECTIONS),
+    workers: pick("workers", 1),
     timeouts: { ...DEFAULT_TIMEOUTS, ...file.timeouts, ...flags.timeouts },
     drainMs: pick("drainMs", DEFAULT_DRAIN_MS),
     maxBodyBytes: pick("maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
@@ -576,6 +592,21 @@ function parseCount(text: string, where: string): number {
   const count = /^\d{1,7}$/.test(text.trim()) ? Number(text) : NaN;
   if (!(count >= 1)) {
     throw new ConfigError(`${where} must be a whole number of at least 1, not "${text}".`);
+  }
+  return count;
+}
+
+/** The most server threads --workers starts: beyond, they only cost memory. */
+export const MAX_WORKERS = 64;
+
+/** A number of workers from 1 to MAX_WORKERS, or "auto": one per core of this machine. */
+function parseWorkers(text: string, where: string): number {
+  if (text.trim() === "auto") return Math.min(MAX_WORKERS, navigator.hardwareConcurrency);
+  const count = /^\d{1,3}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= MAX_WORKERS)) {
+    throw new ConfigError(
+      `${where} must be a number of server threads from 1 to ${MAX_WORKERS}, or auto, not "${text}".`,
+    );
   }
   return count;
 }

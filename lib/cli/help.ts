@@ -18,7 +18,10 @@ Network
   --lan                    Listen on every network interface, IPv4 and IPv6 (--host 0.0.0.0)
   -p, --port <port>        Port (default ${DEFAULT_PORT}; if busy, the next free one of the ten after it.
                            A port you choose is never swapped: zhttp stops instead)
-  --max-connections <n>    Connections served at once (default 1024)
+  --max-connections <n>    Connections served at once (default 1024), per worker
+  --workers <n|auto>       Server threads on the port (default 1; auto: one per core). Linux
+                           only: its sockets share a port and the system spreads connections
+                           over them; on Windows and macOS one thread serves
   --qr                     With --lan, show the first network address as a QR code, for phones
 
 HTTPS
@@ -76,7 +79,7 @@ Output
 zhttp.json
   The same settings as a JSON file beside the program or in the current folder, for
   people who double-click: {"port": 9000, "cors": true, "headTimeout": "20s"}.
-  Names: root host port maxConnections headTimeout idleTimeout bodyTimeout writeTimeout
+  Names: root host port maxConnections workers headTimeout idleTimeout bodyTimeout writeTimeout
   drainTimeout maxBodySize cors listing showDotfiles followSymlinks cacheControl logFormat
   quiet open live spa headers qr users realm protect public compress precompressed https
   tlsCert tlsKey httpsRedirect (tlsCert and tlsKey relative to the file). Flags win over

@@ -10,6 +10,8 @@ export interface LoggingOptions {
   quiet: boolean;
   /** Debug detail (protocol errors of clients, timeouts). */
   verbose?: boolean;
+  /** Put before each line ("w2"), to tell the server threads of --workers apart. */
+  tag?: string;
 }
 
 /** Records kept waiting for the console before older ones are written out in one go. */
@@ -22,7 +24,9 @@ export async function configureLogging(options: LoggingOptions): Promise<void> {
     reset: true,
     sinks: {
       console: getStreamSink(Deno.stdout.writable, {
-        formatter: formatRecord,
+        formatter: options.tag === undefined
+          ? formatRecord
+          : (record) => formatRecord(record, `${options.tag} `),
         closeStream: false,
         nonBlocking: { bufferSize: BUFFERED_RECORDS, flushInterval: FLUSH_INTERVAL_MS },
       }),
@@ -44,7 +48,7 @@ export async function flushLogs(): Promise<void> {
 }
 
 /** `08:10:03 GET /hello 200 14 B 0.2 ms 127.0.0.1`; warnings and errors are labelled. */
-function formatRecord(record: LogRecord): string {
+function formatRecord(record: LogRecord, tag = ""): string {
   const time = new Date(record.timestamp).toISOString().slice(11, 19);
   const level = record.level === "info" ? "" : `${record.level.toUpperCase()} `;
   let text = "";
@@ -54,5 +58,5 @@ function formatRecord(record: LogRecord): string {
     else if (part instanceof Error) text += part.stack ?? part.message;
     else text += String(part);
   }
-  return `${time} ${level}${text}\n`;
+  return `${time} ${tag}${level}${text}\n`;
 }

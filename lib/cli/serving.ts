@@ -22,6 +22,7 @@ import { LiveReload } from "../live/live_reload.ts";
 import type { Handler } from "../server/handler.ts";
 import { Server } from "../server/server.ts";
 import { type Listener, listenTcp } from "../server/transport.ts";
+import { sharesPorts, WorkerPool } from "./workers.ts";
 
 /** A plan to serve a folder (not --help, --version or hash-password). */
 export type ServePlan = Extract<StartupPlan, { action: "serve" }>;
@@ -34,6 +35,8 @@ export interface Serving {
   redirectPort?: number;
   /** The folder watch of --live, to be closed when shutting down; null without --live. */
   live: LiveReload | null;
+  /** The other server threads of --workers; null when the main thread serves alone. */
+  workers: WorkerPool | null;
 }
 
 /** What the handler needs beyond the plan: the parts startup made. */
@@ -52,7 +55,9 @@ export interface ProgramParts {
 export async function startServing(plan: ServePlan): Promise<Serving> {
   const { config } = plan;
   const https = config.https ? await prepareHttps(config, httpsMachine(config.host)) : null;
-  const listen = https === null ? listenTcp : await listenHttps(https);
+  const threads = workerThreads(config.workers, Deno.build.os);
+  const tls = https === null ? null : { cert: https.certificatePem, key: https.privateKeyPem };
+  const listen = await listenerFor(tls, threads > 1);
   const bound = await listenWithFallback(
     config,
     (port) => bindListeners(config.host, port, listen),
@@ -74,14 +79,49 @@ export async function startServing(plan: ServePlan): Promise<Serving> {
     for (const listener of listeners) listener.close();
     throw error;
   }
-  const handler = createProgramHandler(plan, {
+  const parts: ProgramParts = {
     live,
     httpsPort: https === null ? undefined : port,
     caCertificate: https?.ca == null
       ? undefined
       : { der: https.ca.certificateDer, mediaType: https.caMediaType },
-  });
-  const server = new Server({
+  };
+  let workers: WorkerPool | null = null;
+  if (threads > 1) {
+    try {
+      workers = await WorkerPool.start(threads - 1, {
+        plan,
+        port,
+        tls,
+        httpsPort: parts.httpsPort,
+        caCertificate: parts.caCertificate,
+      });
+    } catch (error) {
+      for (const listener of listeners) listener.close();
+      await live?.close();
+      throw new ConfigError(`--workers could not start: ${(error as Error).message}.`);
+    }
+  }
+  const server = serverFor(plan, createProgramHandler(plan, parts), listeners);
+  return {
+    server,
+    busyPort: bound.busyPort,
+    https,
+    redirectPort: config.httpsRedirectPort ?? undefined,
+    live,
+    workers,
+  };
+}
+
+/** How many threads serve: --workers where the OS spreads connections over them, else 1. */
+export function workerThreads(workers: number, os: typeof Deno.build.os): number {
+  return sharesPorts(os) ? workers : 1;
+}
+
+/** The Server for `plan` on `listeners`, with the plan's bounds and deadlines. */
+export function serverFor(plan: ServePlan, handler: Handler, listeners: Listener[]): Server {
+  const { config } = plan;
+  return new Server({
     handler,
     listeners,
     maxConnections: config.maxConnections,
@@ -89,13 +129,28 @@ export async function startServing(plan: ServePlan): Promise<Serving> {
     limits: { maxBodyBytes: config.maxBodyBytes },
     drainMs: config.drainMs,
   });
-  return {
-    server,
-    busyPort: bound.busyPort,
-    https,
-    redirectPort: config.httpsRedirectPort ?? undefined,
-    live,
-  };
+}
+
+/**
+ * How to listen on one address: plain TCP, or HTTPS with `tls` (the TLS listener, loaded
+ * only then: node:net and node:tls cost a plain start some 30 ms); `reusePort` to share the
+ * port with the other workers.
+ */
+export async function listenerFor(
+  tls: { cert: string; key: string } | null,
+  reusePort: boolean,
+): Promise<(address: { hostname: string; port: number }) => Listener | Promise<Listener>> {
+  if (tls === null) return (address) => listenTcp({ ...address, reusePort });
+  const { listenTls } = await import("../server/tls_listener.ts");
+  return (address) =>
+    listenTls({
+      ...address,
+      cert: tls.cert,
+      key: tls.key,
+      // A browser given an http:// address for this port is redirected (by the app).
+      plainHttp: "serve",
+      reusePort,
+    });
 }
 
 /** The routes and middleware zhttp runs for `plan` (see app.ts for their order). */
@@ -119,30 +174,12 @@ export function createProgramHandler(plan: ServePlan, parts: ProgramParts): Hand
 }
 
 /** Starts watching `root` for --live; a folder that cannot be watched is a startup mistake. */
-function startLiveReload(root: string, hiddenFiles: readonly string[]): LiveReload {
+export function startLiveReload(root: string, hiddenFiles: readonly string[]): LiveReload {
   try {
     return new LiveReload({ root, hiddenFiles });
   } catch (error) {
     throw new ConfigError(`cannot watch ${root} for --live: ${(error as Error).message}.`);
   }
-}
-
-/**
- * How to listen for HTTPS with the certificate: the TLS listener, loaded only now (node:net
- * and node:tls cost a plain start some 30 ms).
- */
-async function listenHttps(
-  https: HttpsCertificate,
-): Promise<(address: { hostname: string; port: number }) => Promise<Listener>> {
-  const { listenTls } = await import("../server/tls_listener.ts");
-  return (address) =>
-    listenTls({
-      ...address,
-      cert: https.certificatePem,
-      key: https.privateKeyPem,
-      // A browser given an http:// address for this port is redirected (by the app).
-      plainHttp: "serve",
-    });
 }
 
 /** What the banner says about the certificate. */

@@ -40,6 +40,8 @@ export interface TlsListenOptions {
    * plain HTTP with `req.secure` false, for the application to redirect.
    */
   plainHttp?: "close" | "serve";
+  /** Share the port with other listeners that ask the same (Linux's SO_REUSEPORT). */
+  reusePort?: boolean;
 }
 
 /** The protocols offered in ALPN (RFC 7301): HTTP/1.1 only, the one the engine speaks. */
@@ -79,7 +81,10 @@ export function listenTls(options: TlsListenOptions): Promise<TlsListener> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => reject(asDenoError(error));
     server.once("error", failed);
-    server.listen({ host: options.hostname, port: options.port, backlog: LISTEN_BACKLOG }, () => {
+    const address = { host: options.hostname, port: options.port, backlog: LISTEN_BACKLOG };
+    // Node's type for listen() lacks reusePort, which Deno's node:net passes to the socket.
+    const listen = options.reusePort ? { ...address, reusePort: true } : address;
+    server.listen(listen, () => {
       server.off("error", failed);
       resolve(new TlsListener(server, context, options.plainHttp ?? "close"));
     });

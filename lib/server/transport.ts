@@ -116,12 +116,17 @@ export const LISTEN_BACKLOG = 4096;
  * });
  * ```
  */
-export function listenTcp(options: { hostname: string; port: number }): Listener {
+export function listenTcp(
+  options: { hostname: string; port: number; reusePort?: boolean },
+): Listener {
   return Deno.listen({
     hostname: options.hostname,
     port: options.port,
     transport: "tcp",
     tcpBacklog: LISTEN_BACKLOG,
+    // Several listeners on one port, the kernel spreading connections among them (Linux:
+    // SO_REUSEPORT, which Deno puts behind --unstable-net).
+    ...(options.reusePort ? { reusePort: true } : {}),
   });
 }
 

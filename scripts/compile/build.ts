@@ -75,9 +75,13 @@ export function parseCompileArgs(args: readonly string[]): CompilePlan | "help" 
 
 /**
  * Modules main.ts loads by URL rather than by import, which `deno compile` embeds only when
- * told (`--include`): the compression worker, started with `new Worker(url)`.
+ * told (`--include`): the compression worker and the server threads of --workers, started
+ * with `new Worker(url)`.
  */
-export const INCLUDED_MODULES: readonly string[] = ["lib/middleware/compression_worker.ts"];
+export const INCLUDED_MODULES: readonly string[] = [
+  "lib/middleware/compression_worker.ts",
+  "lib/cli/worker_main.ts",
+];
 
 /**
  * The `deno compile` arguments for one target.

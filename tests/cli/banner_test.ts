@@ -372,3 +372,18 @@ Deno.test("formatBanner() shows the redirect port", () => {
   });
   assert.match(text, /\nRedirect http:\/\/localhost:8081\/ to https\n/);
 });
+
+Deno.test("formatBanner() says how many server threads share the port with --workers", () => {
+  assert.ok(
+    banner({ settings: { workers: 2 }, threads: 2 }).includes(
+      "\nWorkers  2 server threads on the port; the system spreads connections\n",
+    ),
+  );
+  // Asked for, but this OS cannot share a port: one thread, and the banner says why.
+  assert.ok(
+    banner({ settings: { workers: 4 }, threads: 1 }).includes(
+      "\nWorkers  1: --workers needs Linux, whose sockets can share a port\n",
+    ),
+  );
+  assert.ok(!banner().includes("Workers"));
+});

@@ -47,6 +47,8 @@ const flagCases: { args: string[]; settings: Settings; rootArgument?: string }[]
   { args: ["-p9000"], settings: { port: 9000 } },
   { args: ["--port=65535"], settings: { port: 65535 } },
   { args: ["--max-connections", "64"], settings: { maxConnections: 64 } },
+  { args: ["--workers", "2"], settings: { workers: 2 } },
+  { args: ["--workers", "auto"], settings: { workers: navigator.hardwareConcurrency } },
   { args: ["--head-timeout", "10s"], settings: { timeouts: { headMs: 10_000 } } },
   { args: ["--idle-timeout", "500ms"], settings: { timeouts: { idleMs: 500 } } },
   { args: ["--body-timeout", "2m"], settings: { timeouts: { bodyMs: 120_000 } } },
@@ -164,6 +166,10 @@ const flagErrorCases: { args: string[]; message: string }[] = [
     args: ["--max-connections", "0"],
     message: '--max-connections must be a whole number of at least 1, not "0".',
   },
+  ...["0", "65", "two", "-1"].map((value) => ({
+    args: ["--workers", value],
+    message: `--workers must be a number of server threads from 1 to 64, or auto, not "${value}".`,
+  })),
   {
     args: ["--head-timeout", "0s"],
     message: '--head-timeout must be between 1ms and 24h, not "0s".',
@@ -381,6 +387,8 @@ const fileCases: { text: string; settings: Settings }[] = [
   { text: '{"port": 9000}', settings: { port: 9000 } },
   { text: '{"port": 0}', settings: { port: 0 } },
   { text: '{"maxConnections": 64}', settings: { maxConnections: 64 } },
+  { text: '{"workers": 4}', settings: { workers: 4 } },
+  { text: '{"workers": "auto"}', settings: { workers: navigator.hardwareConcurrency } },
   // Numbers are milliseconds and bytes; strings carry their unit.
   { text: '{"headTimeout": 1500}', settings: { timeouts: { headMs: 1500 } } },
   { text: '{"headTimeout": "1.5s"}', settings: { timeouts: { headMs: 1500 } } },
@@ -623,6 +631,7 @@ const DEFAULTS: Config = {
   port: DEFAULT_PORT,
   portChosen: false,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  workers: 1,
   timeouts: { ...DEFAULT_TIMEOUTS },
   drainMs: DEFAULT_DRAIN_MS,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,

@@ -39,10 +39,17 @@ Deno.test("serverPermissions() names the programs, variables and system calls it
     for (const flag of serverPermissions(os)) {
       assert.match(
         flag,
-        /^--allow-(net|read|write|sys=[\w,]+|env=[\w,]+|run=[\w.-]+)$/,
+        /^--allow-(net|read|write|sys=[\w,]+|env=[\w,]+|run=[\w.-]+)$|^--unstable-net$/,
         `too broad: ${flag}`,
       );
     }
+  }
+});
+
+Deno.test("serverPermissions() lets listeners share a port on Linux only (--workers)", () => {
+  assert.ok(serverPermissions("linux").includes("--unstable-net"));
+  for (const os of ["darwin", "windows"] as const) {
+    assert.ok(!serverPermissions(os).includes("--unstable-net"), os);
   }
 });
 
