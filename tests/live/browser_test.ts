@@ -19,6 +19,7 @@ import { Browser, CHROMIUM } from "../support/chromium.ts";
 import { skipWithout } from "../support/programs.ts";
 import { startServer, type TestServer } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
+import { eventually } from "../support/waiting.ts";
 
 const skip = skipWithout(import.meta.url, [CHROMIUM]);
 
@@ -63,14 +64,6 @@ class LiveServer {
   }
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Resolves, in the page, with Date.now() once the heading has `colour`. */
 function styleApplied(browser: Browser, colour: string): Promise<number> {
   return browser.evaluate<number>(`new Promise((resolve) => {
@@ -102,7 +95,7 @@ Deno.test({
     try {
       await using browser = await Browser.launch();
       await browser.open(`http://127.0.0.1:${port}/`);
-      await until(() => zhttp.streamsOpened === 1, "the page's event stream");
+      await eventually(() => zhttp.streamsOpened === 1, "the page's event stream", WAIT_MS);
       await browser.evaluate("window.kept = 'state'");
 
       const cssMs: number[] = [];
@@ -133,7 +126,11 @@ Deno.test({
         reloadMs.push(Math.round(origin - written));
         loadedMs.push(Math.round(origin + loaded - written));
         assert.equal(await browser.evaluate("window.kept"), undefined, "the page was reloaded");
-        await until(() => zhttp.streamsOpened > opened, "the reloaded page's event stream");
+        await eventually(
+          () => zhttp.streamsOpened > opened,
+          "the reloaded page's event stream",
+          WAIT_MS,
+        );
       }
 
       await browser.evaluate("window.kept = 'before the restart'");
@@ -144,7 +141,7 @@ Deno.test({
       const origin = await browser.evaluate<number>("performance.timeOrigin");
       // The old page's stream found the new zhttp (its hello made the page reload), then the
       // reloaded page opened its own.
-      await until(() => zhttp.streamsOpened >= 2, "the reloaded page's event stream");
+      await eventually(() => zhttp.streamsOpened >= 2, "the reloaded page's event stream", WAIT_MS);
 
       console.log(
         `live reload timings, from the write on disk:\n` +

@@ -14,6 +14,7 @@ import {
   startServer,
   type TestServer,
 } from "../support/raw_http.ts";
+import { within } from "../support/waiting.ts";
 
 const app = createApp();
 
@@ -300,22 +301,6 @@ const NEVER = 60_000;
 /** A liveness bound for waits that a timeout of 200 ms must end: 25 times that. */
 const BOUND_MS = 5_000;
 
-/** `promise`, or a failure naming `what` if it has not settled within BOUND_MS. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not happen in ${BOUND_MS} ms`)),
-      BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 Deno.test("server: a head that trickles in too slowly gets 408 and a close", async () => {
   // Only the head timeout is short: the idle one must play no part once bytes arrive.
   await using server = startServer({ handler: app, timeouts: { ...SHORT, idleMs: NEVER } });
@@ -331,7 +316,7 @@ Deno.test("server: a head that trickles in too slowly gets 408 and a close", asy
       await delay(50);
     }
   })();
-  const response = await within(connection.response(), "the 408");
+  const response = await within(connection.response(), "the 408", BOUND_MS);
   assert.equal(response.status, 408);
   assert.equal(response.header("connection"), "close");
   assert.equal(await connection.closedByPeer(), true);
@@ -345,7 +330,7 @@ Deno.test("server: an idle kept-alive connection is closed silently", async () =
   await connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
   assert.equal((await connection.response()).status, 200);
   // Nothing more is sent: after the idle timeout the server closes without a word.
-  assert.equal(await within(connection.readAll(), "the idle close"), "");
+  assert.equal(await within(connection.readAll(), "the idle close", BOUND_MS), "");
 });
 
 Deno.test("server: a kept-alive connection is not closed as idle while within its timeout", async () => {
@@ -527,10 +512,10 @@ Deno.test("server: shutdown() closes idle connections, refuses new ones, and let
   assert.equal((await idle.response()).status, 200);
   using busy = await RawConnection.open(port);
   await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
-  await within(untilInFlight(server, 1), "the slow request starting");
+  await within(untilInFlight(server, 1), "the slow request starting", BOUND_MS);
 
   const stopping = server.shutdown();
-  assert.equal(await within(idle.closedByPeer(), "the idle close"), true);
+  assert.equal(await within(idle.closedByPeer(), "the idle close", BOUND_MS), true);
   await assert.rejects(
     Deno.connect({ hostname: "127.0.0.1", port }),
     Deno.errors.ConnectionRefused,
@@ -550,13 +535,13 @@ Deno.test("server: shutdown() cuts off a handler that never returns at the drain
   try {
     using busy = await RawConnection.open(server.addr.port);
     await busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
-    await within(untilInFlight(server, 1), "the slow request starting");
-    const report = await within(server.shutdown(100), "the shutdown");
+    await within(untilInFlight(server, 1), "the slow request starting", BOUND_MS);
+    const report = await within(server.shutdown(100), "the shutdown", BOUND_MS);
     assert.deepEqual(report, { inFlight: 1, forced: 1 });
     // The client gets the start of the body and then the close: a truncated chunked body.
-    const text = await within(busy.readAll(), "the close");
+    const text = await within(busy.readAll(), "the close", BOUND_MS);
     assert.match(text, /\r\n\r\n6\r\nfirst \r\n$/);
   } finally {
-    await within(server.close(), "server.close()");
+    await within(server.close(), "server.close()", BOUND_MS);
   }
 });

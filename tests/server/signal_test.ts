@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { CLIENT_GONE, SHUT_DOWN, TIMED_OUT } from "../../lib/server/connection.ts";
 import type { Handler } from "../../lib/server/handler.ts";
 import { delay, RawConnection, startServer } from "../support/raw_http.ts";
+import { eventually, within } from "../support/waiting.ts";
 
 /** Short timeouts, so the sweep runs every 50 ms and the tests take little time. */
 const QUICK = { headMs: 2000, idleMs: 200, bodyMs: 2000, writeMs: 300 };
@@ -18,27 +19,6 @@ function aborted(signal: AbortSignal): Promise<DOMException> {
   return new Promise((resolve) => {
     signal.addEventListener("abort", () => resolve(signal.reason), { once: true });
   });
-}
-
-/** `promise`, or a failed test when it does not settle within 10 s (instead of a hang). */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `condition` every 10 ms until it holds (or fails the test after 10 s). */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 10_000) assert.fail(`still not ${what} after 10 s`);
-    await delay(10);
-  }
 }
 
 Deno.test("req.signal aborts when the client disconnects during a slow answer", async () => {
@@ -55,7 +35,7 @@ Deno.test("req.signal aborts when the client disconnects during a slow answer", 
   const why = await within(reason.promise, "abort");
   assert.equal(why.name, "AbortError");
   assert.equal(why.message, CLIENT_GONE);
-  await eventually(() => server.connectionCount === 0, "closed");
+  await eventually(() => server.connectionCount === 0, "the connection to close");
 });
 
 Deno.test("req.signal: a handler that never returns lets go of its client's slot", async () => {
@@ -71,7 +51,7 @@ Deno.test("req.signal: a handler that never returns lets go of its client's slot
   await delay(150);
   first.close();
   // Its slot comes back, so the server holds no connection for the hung handler.
-  await eventually(() => server.connectionCount === 0, "released");
+  await eventually(() => server.connectionCount === 0, "the connection to be released");
 });
 
 Deno.test("req.signal aborts with a TimeoutError when the client stops reading", async () => {
@@ -125,7 +105,7 @@ Deno.test("req.signal never aborts for a request answered before its client left
   const second = await connection.response();
   assert.deepEqual([first.text(), second.text()], ["done", "done"]);
   connection.close();
-  await eventually(() => server.connectionCount === 0, "closed");
+  await eventually(() => server.connectionCount === 0, "the connection to close");
   assert.deepEqual(signals.map((signal) => signal.aborted), [false, false]);
 });
 
