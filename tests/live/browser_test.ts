@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { EVENTS_PATH } from "../../lib/live/client_script.ts";
 import { LiveReload } from "../../lib/live/live_reload.ts";
@@ -40,14 +39,7 @@ class LiveServer {
 
   constructor(root: string, port = 0) {
     this.live = new LiveReload({ root });
-    const files = createStaticHandler({
-      root,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-    });
+    const files = createStaticHandler({ root });
     const app = createApp({ fallback: files, live: this.live.events });
     const counting: Handler = (req, res) => {
       if (req.path === EVENTS_PATH) this.streamsOpened++;

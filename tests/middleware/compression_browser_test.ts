@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { compose, type Middleware } from "../../lib/server/handler.ts";
 import { CHROMIUM, dumpDom } from "../support/chromium.ts";
@@ -53,15 +52,7 @@ Deno.test({
     };
     const app = createApp({
       compress: true,
-      fallback: createStaticHandler({
-        root: folder.dir,
-        listing: false,
-        showDotfiles: false,
-        followSymlinks: false,
-        cacheControl: DEFAULT_CACHE_CONTROL,
-        cors: false,
-        compress: true,
-      }),
+      fallback: createStaticHandler({ root: folder.dir, listing: false, compress: true }),
     });
     await using server = startServer({ handler: compose(app, record) });
     const { dom } = await dumpDom(`http://127.0.0.1:${server.addr.port}/index.html`, {

@@ -14,7 +14,7 @@ import { Router } from "../../lib/router.ts";
 import { compose, type Handler } from "../../lib/server/handler.ts";
 import { decodeBody, lorem } from "../support/compression.ts";
 import { RawConnection, type RawResponse, startServer } from "../support/raw_http.ts";
-import { rawRequest } from "../support/static_site.ts";
+import { fetchRaw, rawRequest } from "../support/static_site.ts";
 
 const PAGE = lorem(20_000, 21);
 const PIECES = [lorem(3000, 1), lorem(3000, 2), lorem(3000, 3)];
@@ -92,17 +92,14 @@ async function withServer(fn: (port: number, gate: Gate) => Promise<void>): Prom
   await fn(server.addr.port, gate);
 }
 
-async function get(
+/** `method target` with `Accept-Encoding: accept` (null: none). */
+function get(
   port: number,
   target: string,
   accept: string | null,
   method = "GET",
 ): Promise<RawResponse> {
-  using connection = await RawConnection.open(port);
-  await connection.send(
-    rawRequest(method, target, accept === null ? {} : { "Accept-Encoding": accept }),
-  );
-  return await connection.response(method === "HEAD");
+  return fetchRaw(port, target, accept === null ? {} : { "Accept-Encoding": accept }, method);
 }
 
 function decoded(response: RawResponse): Uint8Array {

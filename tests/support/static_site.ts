@@ -5,12 +5,11 @@
  */
 import path from "node:path";
 import { type AppOptions, createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import {
   createStaticHandler,
   type StaticOptions,
 } from "../../lib/handlers/static/static_handler.ts";
-import { RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import { type RawResponse, request, startServer, type TestServer } from "./raw_http.ts";
 
 /** File contents by path below a folder; a path ending in "/" makes an empty folder. */
 export type Files = Record<string, string | Uint8Array>;
@@ -42,22 +41,15 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
 
 /**
  * Serves `root` with the static handler behind `createApp` (with `app`'s other options, such
- * as auth). Options left out take zhttp's defaults: listings on, dotfiles hidden, no
- * symlinks out of the root, DEFAULT_CACHE_CONTROL, no CORS, sidecars honoured, no
- * compression middleware.
+ * as auth). Options left out take the handler's defaults, which are zhttp's: listings on,
+ * dotfiles hidden, no symlinks out of the root, DEFAULT_FILE_CACHE_CONTROL, no CORS,
+ * sidecars honoured, no compression middleware.
  */
 export function serveStatic(
-  options: Partial<StaticOptions> & { root: string },
+  options: StaticOptions,
   app: Omit<AppOptions, "fallback"> = {},
 ): TestServer {
-  const handler = createStaticHandler({
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    cors: false,
-    ...options,
-  });
+  const handler = createStaticHandler(options);
   // With `compress`, the app has the compression middleware in front, as the binary does.
   return startServer({
     handler: createApp({ ...app, fallback: handler, compress: options.compress }),
@@ -104,20 +96,31 @@ export class StaticSite implements AsyncDisposable {
   }
 
   /** Sends one request on a fresh connection (HEAD is read without a body). */
-  async fetch(
+  fetch(
     target: string,
     headers: Record<string, string> = {},
     method = "GET",
   ): Promise<RawResponse> {
-    using connection = await RawConnection.open(this.port);
-    await connection.send(rawRequest(method, target, headers));
-    return await connection.response(method === "HEAD");
+    return fetchRaw(this.port, target, headers, method);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.server.close();
     await this.#folder[Symbol.asyncDispose]();
   }
+}
+
+/**
+ * Sends `method target` with `headers` to `port` on a fresh connection and reads the answer
+ * (HEAD without a body).
+ */
+export function fetchRaw(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<RawResponse> {
+  return request(port, rawRequest(method, target, headers), method === "HEAD");
 }
 
 /** An HTTP/1.1 request head with `Host: a` and `headers`, as raw text. */
