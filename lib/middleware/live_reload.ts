@@ -28,7 +28,7 @@
  */
 import { createHash } from "node:crypto";
 import { evaluatePreconditions } from "../http/conditional.ts";
-import { parseEntityTag, parseEtagList } from "../http/etag.ts";
+import { formatEntityTag, parseEntityTag, parseEtagList } from "../http/etag.ts";
 import { mediaTypeFor } from "../http/media_type.ts";
 import { endWithStatus, type ResponseWriter } from "../http/response.ts";
 import { CLIENT_SCRIPT, EVENTS_PATH, SCRIPT_PATH, SCRIPT_TAG } from "../live/client_script.ts";
@@ -89,7 +89,7 @@ export function mayNamePage(path: string): boolean {
 export function injectedTag(etag: string): string {
   const tag = parseEntityTag(etag);
   if (tag === null) return etag;
-  return `${tag.weak ? "W/" : ""}"${tag.opaque}${LIVE_TAG_SUFFIX}"`;
+  return formatEntityTag({ weak: tag.weak, opaque: tag.opaque + LIVE_TAG_SUFFIX });
 }
 
 /**
@@ -102,7 +102,9 @@ export function fileTagsOf(value: string): { value: string; namedPage: boolean }
   if (tags === null || tags === "*") return { value, namedPage: false };
   const kept = tags
     .filter((tag) => tag.opaque.endsWith(LIVE_TAG_SUFFIX))
-    .map((tag) => `${tag.weak ? "W/" : ""}"${tag.opaque.slice(0, -LIVE_TAG_SUFFIX.length)}"`);
+    .map((tag) =>
+      formatEntityTag({ ...tag, opaque: tag.opaque.slice(0, -LIVE_TAG_SUFFIX.length) })
+    );
   return { value: kept.join(", "), namedPage: kept.length > 0 };
 }
 
