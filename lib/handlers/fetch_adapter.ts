@@ -18,6 +18,7 @@
  * error policy (an HttpError answers its status; anything else is a 500).
  */
 import type { Handler } from "../server/handler.ts";
+import { concat } from "../http/bytes.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../server/request.ts";
@@ -331,7 +332,7 @@ class BodyPump {
         break;
       }
       if (settled.done) {
-        res.end(pieces.length === 1 ? pieces[0] : concat(pieces, total));
+        res.end(pieces.length === 1 ? pieces[0] : concat(pieces));
         return;
       }
       const piece = chunkOf(settled.value);
@@ -393,14 +394,4 @@ class BodyPump {
 function chunkOf(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   throw new TypeError("a response body stream must yield Uint8Array chunks");
-}
-
-function concat(pieces: readonly Uint8Array[], total: number): Uint8Array {
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }

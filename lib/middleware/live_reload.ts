@@ -27,6 +27,7 @@
  * outside it compresses the injected page (its length and tag are then its business).
  */
 import { createHash } from "node:crypto";
+import { concat } from "../http/bytes.ts";
 import { evaluatePreconditions } from "../http/conditional.ts";
 import { formatEntityTag, parseEntityTag, parseEtagList } from "../http/etag.ts";
 import { mediaTypeFor } from "../http/media_type.ts";
@@ -158,7 +159,7 @@ class ScriptInjectingWriter extends ResponseWrapper {
     if (injector === null) return this.inner.write(chunk);
     const pieces = injector.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
     if (pieces.length === 0) return Promise.resolve();
-    return this.inner.write(pieces.length === 1 ? pieces[0] : joined(pieces));
+    return this.inner.write(pieces.length === 1 ? pieces[0] : concat(pieces));
   }
 
   override end(body?: Uint8Array | string): void {
@@ -169,7 +170,7 @@ class ScriptInjectingWriter extends ResponseWrapper {
       ? []
       : injector.push(typeof body === "string" ? encoder.encode(body) : body);
     pieces.push(...injector.finish());
-    this.inner.end(joined(pieces));
+    this.inner.end(pieces.length === 1 ? pieces[0] : concat(pieces));
   }
 
   #relabel(): void {
@@ -216,15 +217,4 @@ function serveScript(req: HttpRequest, res: ResponseWriter): void {
   }
   res.setHeader("Content-Type", "text/javascript; charset=utf-8");
   res.end(SCRIPT_BYTES);
-}
-
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }

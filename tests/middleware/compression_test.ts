@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
+import { concat } from "../../lib/http/bytes.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { compression } from "../../lib/middleware/compression.ts";
 import { liveStreamEncoders } from "../../lib/middleware/codecs.ts";
@@ -253,13 +254,7 @@ function dechunk(bytes: Uint8Array): Uint8Array {
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concat(parts);
 }
 
 Deno.test("compression() streams a body with a Content-Length as chunks, dropping the length", async () => {
