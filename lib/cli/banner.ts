@@ -1,5 +1,6 @@
 /** The startup banner: what is served, where, with which limits, and how to stop. */
-import type { AuthConfig, Config } from "./config.ts";
+import { isWildcardHost } from "./bind.ts";
+import { type AuthConfig, type Config, isLoopbackHost } from "./config.ts";
 import { qrCodeText } from "./qr_code.ts";
 
 export interface BannerFacts {
@@ -23,8 +24,8 @@ export function formatBanner(facts: BannerFacts): string {
   if (facts.busyPort !== undefined) {
     lines.push(`Port ${facts.busyPort} is in use, so zhttp took port ${port}.`);
   }
-  const wildcard = config.host === "0.0.0.0" || config.host === "::";
-  const local = wildcard || isLoopback(config.host) ? "localhost" : hostForUrl(config.host);
+  const wildcard = isWildcardHost(config.host);
+  const local = wildcard || isLoopbackHost(config.host) ? "localhost" : hostForUrl(config.host);
   lines.push(`Local    http://${local}:${port}/`);
   if (wildcard) {
     for (const address of facts.lanAddresses) {
@@ -73,7 +74,7 @@ function accessLines(auth: AuthConfig, host: string): string[] {
       '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
     );
   }
-  if (!isLoopback(host)) {
+  if (!isLoopbackHost(host)) {
     lines.push(
       "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
       "         encrypt them",
@@ -90,10 +91,6 @@ function compressionLine(config: Config): string {
   if (config.compress) return `${onTheFly}; precompressed files ignored`;
   if (config.precompressed) return `only ${sidecars}`;
   return "off";
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function hostForUrl(host: string): string {
