@@ -5,9 +5,10 @@
  * The `Request` is built from the parsed head: an absolute URL (the absolute-form target as
  * sent, RFC 9112 §3.2.2, else scheme + Host + target), the method, every field line in
  * order, and as its `signal` the request's own (`req.signal`), which aborts when the client
- * leaves, the connection times out or the server shuts down. Its body is a `ReadableStream` that reads the connection
- * only when the handler reads it, one piece at a time: a handler that reads slowly makes the
- * client wait (TCP backpressure), and a body of any size costs one piece in memory.
+ * leaves, the connection times out or the server shuts down. Its body is a `ReadableStream`
+ * that reads the connection only when the handler reads it, one piece at a time: a handler
+ * that reads slowly makes the client wait (TCP backpressure), and a body of any size costs
+ * one piece in memory.
  *
  * The `Response` is written as it comes: status, fields (each `Set-Cookie` on its own line),
  * then the body. A body that is complete at once (a string, bytes, JSON) leaves with a

@@ -70,7 +70,7 @@ export const HEX_VALUE: Int8Array = (() => {
   return table;
 })();
 
-/** The index just past the token (RFC 9110 §5.6.2) at `start`: `start` itself when there is none. */
+/** The index just past the token (RFC 9110 §5.6.2) at `start`; `start` itself if none. */
 export function scanToken(text: string, start: number): number {
   let pos = start;
   while (pos < text.length) {

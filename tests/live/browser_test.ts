@@ -3,7 +3,7 @@
  * its stylesheet is edited on disk and the new style shows without a reload (the page keeps
  * a value set in it), then the page itself is edited and the browser reloads it, then
  * zhttp is restarted and the page finds it again and reloads. Each step is timed from the
- * write on disk, and the timings are printed (they go in the issue's note).
+ * write on disk, and the timings are printed.
  *
  * Skipped, saying so, only when Chromium is not installed (`.ci/run` installs it).
  */
