@@ -12,27 +12,12 @@ import { delay, RawConnection, request, sha256, startServer } from "../support/r
 import { tempFolder } from "../support/static_site.ts";
 import { eventually, within } from "../support/waiting.ts";
 import { latin1Bytes } from "../http/request_fixtures.ts";
+import { descriptorsOn } from "../support/descriptors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Short timeouts, so the sweep that notices a departed client runs every 50 ms. */
 const QUICK = { headMs: 2000, idleMs: 200, bodyMs: 2000, writeMs: 300 };
-
-/**
- * How many of this process's file descriptors are open on `file` (Linux, /proc/self/fd):
- * Deno's resource sanitizer does not see files left open.
- */
-function descriptorsOn(file: string): number {
-  let count = 0;
-  for (const entry of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === file) count++;
-    } catch {
-      // Closed since the listing (the listing's own descriptor, say).
-    }
-  }
-  return count;
-}
 
 /** Reads from `conn` until what was read (as text) contains `needle`; returns all of it. */
 async function readUntil(conn: Deno.Conn, needle: string, seen = ""): Promise<string> {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { delay, RawConnection, sha256 } from "../../support/raw_http.ts";
 import { type Files, StaticSite } from "../../support/static_site.ts";
+import { openFileCount } from "../../support/descriptors.ts";
 
 const MIB = 1024 * 1024;
 /** How long open files may take to be released after the clients left. */
@@ -27,10 +28,6 @@ function randomBytes(size: number): Uint8Array {
     crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
   }
   return bytes;
-}
-
-function openFileCount(): number {
-  return [...Deno.readDirSync("/proc/self/fd")].length;
 }
 
 /** Resolves once at most `baseline` descriptors are open; fails after the deadline. */
