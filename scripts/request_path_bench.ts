@@ -37,15 +37,7 @@ await new Promise((resolve) => setTimeout(resolve, MTIME_SETTLE_MS + 100));
 function app(compress: boolean): Handler {
   return createApp({
     compress,
-    fallback: createStaticHandler({
-      root,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: "no-cache",
-      cors: false,
-      compress,
-    }),
+    fallback: createStaticHandler({ root, compress }),
   });
 }
 const hello = createApp();
@@ -55,14 +47,7 @@ const compressing = app(true);
 // The same files behind a login, asked with a header verified once before the runs.
 const LOGIN = `Basic ${btoa("bench:bench-password")}`;
 const behindLogin = createApp({
-  fallback: createStaticHandler({
-    root,
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: "no-cache",
-    cors: false,
-  }),
+  fallback: createStaticHandler({ root }),
   auth: basicAuth({ users: [{ name: "bench", hash: hashPasswordSync("bench-password") }] }),
 });
 // The same answer as /hello, from a handler written for Deno.serve (scripts/bench/fetch_hello.ts).

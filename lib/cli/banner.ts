@@ -1,5 +1,6 @@
 /** The startup banner: what is served, where, with which limits, and how to stop. */
-import type { AuthConfig, Config } from "./config.ts";
+import { isWildcardHost } from "./bind.ts";
+import { type AuthConfig, type Config, isLoopbackHost } from "./config.ts";
 import { qrCodeText } from "./qr_code.ts";
 
 export interface BannerFacts {
@@ -50,8 +51,8 @@ export function formatBanner(facts: BannerFacts): string {
   if (facts.busyPort !== undefined) {
     lines.push(`Port ${facts.busyPort} is in use, so zhttp took port ${port}.`);
   }
-  const wildcard = config.host === "0.0.0.0" || config.host === "::";
-  const local = wildcard || isLoopback(config.host) ? "localhost" : hostForUrl(config.host);
+  const wildcard = isWildcardHost(config.host);
+  const local = wildcard || isLoopbackHost(config.host) ? "localhost" : hostForUrl(config.host);
   const scheme = facts.tls === undefined ? "http" : "https";
   lines.push(`Local    ${scheme}://${local}:${port}/`);
   const network = wildcard ? facts.lanAddresses.map(hostForUrl) : [];
@@ -119,7 +120,7 @@ function accessLines(auth: AuthConfig, host: string, https: boolean): string[] {
       '         list; for anything lasting, put a hash in "users" in zhttp.json (zhttp hash-password)',
     );
   }
-  if (!isLoopback(host) && !https) {
+  if (!isLoopbackHost(host) && !https) {
     lines.push(
       "Warning  passwords cross the network in clear text over plain HTTP; add --https to",
       "         encrypt them",
@@ -156,10 +157,6 @@ function tlsLines(tls: BannerTls, origin: string): string[] {
     `         download it from ${origin}${tls.ca.downloadPath}`,
   );
   return lines;
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function hostForUrl(host: string): string {

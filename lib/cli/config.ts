@@ -468,7 +468,7 @@ export function resolveConfig(
 }
 
 /** Whether `host` reaches only this computer. */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
@@ -624,8 +624,7 @@ function parseHost(text: string, where: string): string {
 
 function parseCacheControl(text: string, where: string): string {
   // Sent as a header value: no control characters, which could split the response.
-  const hasControl = [...text].some((char) => char < " " || char === "\x7f");
-  if (hasControl || text.trim() === "") {
+  if (hasControlCharacter(text) || text.trim() === "") {
     throw new ConfigError(
       `${where} must be a Cache-Control value like "no-cache" or "max-age=3600".`,
     );

@@ -14,8 +14,6 @@ import encodeQR from "qr";
 
 /** The light margin around the symbol, in modules (the standard asks for four). */
 export const QUIET_ZONE_MODULES = 4;
-/** Every character the drawing may use, line ends aside. */
-export const QR_CHARACTERS = " ▀▄█";
 
 /** `text` (a URL) as a QR code drawn in text, one line per two rows of modules. */
 export function qrCodeText(text: string): string {

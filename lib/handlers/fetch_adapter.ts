@@ -5,9 +5,10 @@
  * The `Request` is built from the parsed head: an absolute URL (the absolute-form target as
  * sent, RFC 9112 §3.2.2, else scheme + Host + target), the method, every field line in
  * order, and as its `signal` the request's own (`req.signal`), which aborts when the client
- * leaves, the connection times out or the server shuts down. Its body is a `ReadableStream` that reads the connection
- * only when the handler reads it, one piece at a time: a handler that reads slowly makes the
- * client wait (TCP backpressure), and a body of any size costs one piece in memory.
+ * leaves, the connection times out or the server shuts down. Its body is a `ReadableStream`
+ * that reads the connection only when the handler reads it, one piece at a time: a handler
+ * that reads slowly makes the client wait (TCP backpressure), and a body of any size costs
+ * one piece in memory.
  *
  * The `Response` is written as it comes: status, fields (each `Set-Cookie` on its own line),
  * then the body. A body that is complete at once (a string, bytes, JSON) leaves with a
@@ -18,6 +19,7 @@
  * error policy (an HttpError answers its status; anything else is a 500).
  */
 import type { Handler } from "../server/handler.ts";
+import { concat } from "../http/bytes.ts";
 import { HttpError } from "../http/errors.ts";
 import type { ResponseWriter } from "../http/response.ts";
 import type { HttpRequest } from "../server/request.ts";
@@ -331,7 +333,7 @@ class BodyPump {
         break;
       }
       if (settled.done) {
-        res.end(pieces.length === 1 ? pieces[0] : concat(pieces, total));
+        res.end(pieces.length === 1 ? pieces[0] : concat(pieces));
         return;
       }
       const piece = chunkOf(settled.value);
@@ -393,14 +395,4 @@ class BodyPump {
 function chunkOf(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   throw new TypeError("a response body stream must yield Uint8Array chunks");
-}
-
-function concat(pieces: readonly Uint8Array[], total: number): Uint8Array {
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }

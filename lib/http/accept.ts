@@ -7,7 +7,7 @@
  *   weight       = OWS ";" OWS "q=" qvalue
  *   qvalue       = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
  */
-import { parseList, QDTEXT, skipOws, TCHAR } from "./syntax.ts";
+import { parseList, QDTEXT, readQvalue, scanToken, skipOws } from "./syntax.ts";
 
 /** One media-range of an Accept field with its weight, names lowercased. */
 export interface MediaRange {
@@ -114,30 +114,13 @@ function readMediaRange(text: string, start: number): { value: MediaRange; end: 
     const valueEnd = scanParameterValue(text, nameEnd + 1);
     if (valueEnd < 0) return null;
     if (text.slice(nameStart, nameEnd).toLowerCase() === "q") {
-      const weight = parseQvalue(text.slice(nameEnd + 1, valueEnd));
-      if (weight === null) return null;
-      q = weight;
+      const weight = readQvalue(text, nameEnd + 1);
+      if (weight === null || weight.end !== valueEnd) return null;
+      q = weight.thousandths / 1000;
     }
     pos = valueEnd;
   }
   return { value: { type, subtype, q }, end: pos };
-}
-
-const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
-
-function parseQvalue(text: string): number | null {
-  return QVALUE.test(text) ? Number(text) : null;
-}
-
-/** The index just past the token at `start` (`start` itself when there is none). */
-function scanToken(text: string, start: number): number {
-  let pos = start;
-  while (pos < text.length) {
-    const code = text.charCodeAt(pos);
-    if (code > 0xff || TCHAR[code] !== 1) break;
-    pos++;
-  }
-  return pos;
 }
 
 /** The index just past a token or quoted-string (RFC 9110 §5.6.4) at `start`, or -1. */

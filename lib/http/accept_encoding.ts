@@ -12,7 +12,7 @@
  * client that cannot say what it decodes is sent what every client decodes, the identity.
  * Never an error status: a bad Accept-Encoding is no reason to refuse a file.
  */
-import { parseList, skipOws, TCHAR } from "./syntax.ts";
+import { parseList, readQvalue, scanToken, skipOws } from "./syntax.ts";
 
 /** What a client accepts. Quality values are in thousandths: 1000 is q=1, 0 is "not acceptable". */
 export interface AcceptEncoding {
@@ -128,8 +128,7 @@ function readMember(
   text: string,
   start: number,
 ): { value: { name: string; q: number }; end: number } | null {
-  let pos = start;
-  while (pos < text.length && TCHAR[text.charCodeAt(pos)] === 1) pos++;
+  const pos = scanToken(text, start);
   if (pos === start) return null;
   const token = text.slice(start, pos).toLowerCase();
   // "*" is a tchar too; as a whole member it is the wildcard, inside a name it is no coding.
@@ -147,16 +146,10 @@ function readWeight(text: string, start: number): { q: number; end: number } | n
   if ((text.charCodeAt(start) | 0x20) !== LOWER_Q || text.charCodeAt(start + 1) !== EQUALS) {
     return null;
   }
-  const match = QVALUE.exec(text.slice(start + 2, start + 7));
-  if (match === null) return null;
-  const digits = (match[2] ?? "").padEnd(3, "0");
-  const q = Number(match[1]) * 1000 + Number(digits);
-  if (q > 1000) return null;
-  return { q, end: start + 2 + match[0].length };
+  const weight = readQvalue(text, start + 2);
+  return weight === null ? null : { q: weight.thousandths, end: weight.end };
 }
 
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
 const LOWER_Q = 0x71;
-/** qvalue's digits; values above 1 ("1.5") are refused after reading. */
-const QVALUE = /^([01])(?:\.([0-9]{0,3}))?(?![0-9])/;

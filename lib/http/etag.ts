@@ -29,17 +29,30 @@ export interface EntityTag {
  *
  * `weak` is for bytes that are not stable yet: a file modified within the same clock tick
  * as the read can be rewritten without its mtime changing, so the tag would claim
- * byte-identity it cannot vouch for (RFC 9110 §8.8.1). `coding` names a content coding
- * ("gzip", "br"): each encoding of a file is other bytes and gets its own tag, the identity
- * tag with the coding appended.
+ * byte-identity it cannot vouch for (RFC 9110 §8.8.1). Each encoding of the file gets a tag
+ * of its own from codingEtag().
  */
-export function fileEtag(
-  file: FileVersion,
-  options: { weak?: boolean; coding?: string } = {},
-): string {
-  const coding = options.coding === undefined ? "" : `-${options.coding}`;
-  const opaque = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}${coding}`;
-  return options.weak ? `W/"${opaque}"` : `"${opaque}"`;
+export function fileEtag(file: FileVersion, options: { weak?: boolean } = {}): string {
+  const opaque = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}`;
+  return formatEntityTag({ weak: options.weak ?? false, opaque });
+}
+
+/**
+ * The entity-tag of one content coding of the representation tagged `tag` (RFC 9110
+ * §8.8.3: each encoding is a representation of its own, with other bytes): the opaque-tag
+ * with `-<coding>` appended, weak when `tag` is weak or `weak` is asked (bytes made per
+ * request, which the next request may not reproduce exactly). Null when `tag` is not an
+ * entity-tag.
+ */
+export function codingEtag(tag: string, coding: string, weak = false): string | null {
+  const parsed = parseEntityTag(tag);
+  if (parsed === null) return null;
+  return formatEntityTag({ weak: weak || parsed.weak, opaque: `${parsed.opaque}-${coding}` });
+}
+
+/** An entity-tag as a field value: `"opaque"`, or `W/"opaque"` when weak. */
+export function formatEntityTag(tag: EntityTag): string {
+  return tag.weak ? `W/"${tag.opaque}"` : `"${tag.opaque}"`;
 }
 
 /**
@@ -102,18 +115,4 @@ function toEntityTag(text: string, start: number, end: number): EntityTag {
 /** etagc = %x21 / %x23-7E / obs-text: visible characters and obs-text, no DQUOTE, no space. */
 function isEtagc(code: number): boolean {
   return code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
-}
-
-/**
- * The entity-tag of one content coding of the representation tagged `tag` (RFC 9110
- * §8.8.3: each encoding is a representation of its own, with other bytes): the opaque-tag
- * with `-<coding>` appended, weak when `tag` is weak or `weak` is asked (bytes made per
- * request, which the next request may not reproduce exactly). Null when `tag` is not an
- * entity-tag.
- */
-export function codingEtag(tag: string, coding: string, weak = false): string | null {
-  const parsed = parseEntityTag(tag);
-  if (parsed === null) return null;
-  const opaque = `"${parsed.opaque}-${coding}"`;
-  return weak || parsed.weak ? `W/${opaque}` : opaque;
 }

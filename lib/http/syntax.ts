@@ -13,6 +13,8 @@ export const SP = 0x20;
 // Used by the tables below, so defined before them.
 const DQUOTE = 0x22;
 const COMMA = 0x2c;
+const DOT = 0x2e;
+const ZERO = 0x30;
 const BACKSLASH = 0x5c;
 
 /** A byte class: a 256-entry table holding 1 for each byte `member` accepts, 0 for the rest. */
@@ -67,6 +69,44 @@ export const HEX_VALUE: Int8Array = (() => {
   }
   return table;
 })();
+
+/** The index just past the token (RFC 9110 §5.6.2) at `start`; `start` itself if none. */
+export function scanToken(text: string, start: number): number {
+  let pos = start;
+  while (pos < text.length) {
+    const code = text.charCodeAt(pos);
+    if (code > 0xff || TCHAR[code] !== 1) break;
+    pos++;
+  }
+  return pos;
+}
+
+/**
+ * RFC 9110 §12.4.2: the qvalue at `start` in thousandths (1000 for q=1, so that weights
+ * compare exactly) and the index just past it, or null when there is none. Digits past the
+ * third are not read: what follows is the caller's to judge.
+ *
+ *   qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+ */
+export function readQvalue(
+  text: string,
+  start: number,
+): { thousandths: number; end: number } | null {
+  const first = text.charCodeAt(start);
+  if (first !== ZERO && first !== ZERO + 1) return null;
+  let thousandths = (first - ZERO) * 1000;
+  let pos = start + 1;
+  if (text.charCodeAt(pos) === DOT) {
+    pos++;
+    for (let scale = 100; scale >= 1; scale /= 10) {
+      const digit = text.charCodeAt(pos) - ZERO;
+      if (!(digit >= 0 && digit <= 9)) break;
+      thousandths += digit * scale;
+      pos++;
+    }
+  }
+  return thousandths > 1000 ? null : { thousandths, end: pos };
+}
 
 /** The index of the first non-OWS character of `text` at or after `start`, or its length. */
 export function skipOws(text: string, start: number): number {

@@ -170,19 +170,6 @@ export class HtmlInjector {
   }
 }
 
-/** Injects `snippet` into a whole page at once: the same rule as streaming it. */
-export function injectInto(page: Uint8Array, snippet: Uint8Array): Uint8Array {
-  const injector = new HtmlInjector(snippet);
-  const pieces = [...injector.push(page), ...injector.finish()];
-  const out = new Uint8Array(page.length + snippet.length);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
-}
-
 /** The tags the scan looks for after a `<`, and whether a name end must follow. */
 const CANDIDATES: readonly [Uint8Array, TagStart, boolean][] = [
   [COMMENT_START, "comment", false],

@@ -108,7 +108,10 @@ export type EncodedSink = (bytes: Uint8Array) => Promise<void>;
 
 let liveEncoders = 0;
 
-/** StreamEncoders made and neither finished nor destroyed: what aborted downloads must not leave. */
+/**
+ * How many StreamEncoders were made and neither finished nor destroyed: what aborted
+ * downloads must not leave behind (the tests' leak check).
+ */
 export function liveStreamEncoders(): number {
   return liveEncoders;
 }

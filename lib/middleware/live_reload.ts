@@ -27,8 +27,9 @@
  * outside it compresses the injected page (its length and tag are then its business).
  */
 import { createHash } from "node:crypto";
+import { concat } from "../http/bytes.ts";
 import { evaluatePreconditions } from "../http/conditional.ts";
-import { parseEntityTag, parseEtagList } from "../http/etag.ts";
+import { formatEntityTag, parseEntityTag, parseEtagList } from "../http/etag.ts";
 import { mediaTypeFor } from "../http/media_type.ts";
 import { endWithStatus, type ResponseWriter } from "../http/response.ts";
 import { CLIENT_SCRIPT, EVENTS_PATH, SCRIPT_PATH, SCRIPT_TAG } from "../live/client_script.ts";
@@ -89,7 +90,7 @@ export function mayNamePage(path: string): boolean {
 export function injectedTag(etag: string): string {
   const tag = parseEntityTag(etag);
   if (tag === null) return etag;
-  return `${tag.weak ? "W/" : ""}"${tag.opaque}${LIVE_TAG_SUFFIX}"`;
+  return formatEntityTag({ weak: tag.weak, opaque: tag.opaque + LIVE_TAG_SUFFIX });
 }
 
 /**
@@ -102,7 +103,9 @@ export function fileTagsOf(value: string): { value: string; namedPage: boolean }
   if (tags === null || tags === "*") return { value, namedPage: false };
   const kept = tags
     .filter((tag) => tag.opaque.endsWith(LIVE_TAG_SUFFIX))
-    .map((tag) => `${tag.weak ? "W/" : ""}"${tag.opaque.slice(0, -LIVE_TAG_SUFFIX.length)}"`);
+    .map((tag) =>
+      formatEntityTag({ ...tag, opaque: tag.opaque.slice(0, -LIVE_TAG_SUFFIX.length) })
+    );
   return { value: kept.join(", "), namedPage: kept.length > 0 };
 }
 
@@ -156,7 +159,7 @@ class ScriptInjectingWriter extends ResponseWrapper {
     if (injector === null) return this.inner.write(chunk);
     const pieces = injector.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
     if (pieces.length === 0) return Promise.resolve();
-    return this.inner.write(pieces.length === 1 ? pieces[0] : joined(pieces));
+    return this.inner.write(pieces.length === 1 ? pieces[0] : concat(pieces));
   }
 
   override end(body?: Uint8Array | string): void {
@@ -167,7 +170,7 @@ class ScriptInjectingWriter extends ResponseWrapper {
       ? []
       : injector.push(typeof body === "string" ? encoder.encode(body) : body);
     pieces.push(...injector.finish());
-    this.inner.end(joined(pieces));
+    this.inner.end(pieces.length === 1 ? pieces[0] : concat(pieces));
   }
 
   #relabel(): void {
@@ -214,15 +217,4 @@ function serveScript(req: HttpRequest, res: ResponseWriter): void {
   }
   res.setHeader("Content-Type", "text/javascript; charset=utf-8");
   res.end(SCRIPT_BYTES);
-}
-
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const all = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    all.set(piece, at);
-    at += piece.length;
-  }
-  return all;
 }

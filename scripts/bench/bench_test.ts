@@ -156,16 +156,19 @@ Deno.test("formatTable() pads columns: first left-aligned, the rest right-aligne
   );
 });
 
-Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer measured 0", () => {
-  const hello = WORKLOADS.find((workload) => workload.name === "hello");
-  assert.ok(hello?.kind === "load");
-  const row = (peer: LoadRow["peer"], requestsPerSecond: number, p99Ms: number): LoadRow => ({
+/** A measured load row of `peer`: its rate, and unremarkable numbers for the rest. */
+function loadRow(
+  peer: LoadRow["peer"],
+  requestsPerSecond: number,
+  overrides: Partial<LoadRow> = {},
+): LoadRow {
+  return {
     peer,
     requestsPerSecond,
     megabytesPerSecond: 1,
-    bytesPerResponse: 130,
+    bytesPerResponse: 0,
     p50Ms: 1,
-    p99Ms,
+    p99Ms: 2,
     maxMs: 50,
     cpuShare: 1,
     wrkCpuShare: 0.5,
@@ -173,7 +176,15 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
     othersOnClientCore: 0,
     errors: NO_ERRORS,
     spread: null,
-  });
+    ...overrides,
+  };
+}
+
+Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer measured 0", () => {
+  const hello = WORKLOADS.find((workload) => workload.name === "hello");
+  assert.ok(hello?.kind === "load");
+  const row = (peer: LoadRow["peer"], requestsPerSecond: number, p99Ms: number) =>
+    loadRow(peer, requestsPerSecond, { p99Ms, bytesPerResponse: 130 });
   const json = JSON.parse(summaryJson(
     [{
       kind: "load",
@@ -196,21 +207,8 @@ Deno.test("summaryJson() gives zhttp's ratio to each peer, null where a peer mea
 Deno.test("summaryJson() takes hello-fetch's ratios to the fetch adapter", () => {
   const helloFetch = WORKLOADS.find((workload) => workload.name === "hello-fetch");
   assert.ok(helloFetch?.kind === "load");
-  const row = (peer: LoadRow["peer"], requestsPerSecond: number): LoadRow => ({
-    peer,
-    requestsPerSecond,
-    megabytesPerSecond: 1,
-    p50Ms: 1,
-    p99Ms: 2,
-    maxMs: 50,
-    cpuShare: 1,
-    wrkCpuShare: 0.5,
-    othersOnServerCore: 0,
-    othersOnClientCore: 0,
-    errors: NO_ERRORS,
-    spread: null,
-    bytesPerResponse: 0,
-  });
+  const row = (peer: LoadRow["peer"], requestsPerSecond: number) =>
+    loadRow(peer, requestsPerSecond);
   const json = JSON.parse(summaryJson(
     [{
       kind: "load",

@@ -186,17 +186,25 @@ function assertNoBypass(
   }
 }
 
+/** A scope with only /public open and one with only /private protected, over one root. */
+function scopesOver(
+  flavour: { flavour: PlatformPath; root: string },
+  showDotfiles: boolean,
+): { publicOnly: AuthScope; privateOnly: AuthScope; paths: ResolvedPaths } {
+  const paths = new ResolvedPaths(flavour.root, flavour.flavour, { showDotfiles });
+  const resolve = (rawPath: string) => paths.resolve(rawPath);
+  return {
+    paths,
+    publicOnly: new AuthScope({ public: ["/public"] }, resolve),
+    privateOnly: new AuthScope({ protect: ["/private"] }, resolve),
+  };
+}
+
 for (const flavour of FLAVOURS) {
   for (const showDotfiles of [false, true]) {
     const dotfiles = showDotfiles ? "dotfiles shown" : "dotfiles hidden";
     Deno.test(`AuthScope: no hostile spelling gets past public or protect prefixes (${flavour.name} rules, ${dotfiles})`, () => {
-      const paths = new ResolvedPaths(flavour.root, flavour.flavour, { showDotfiles });
-      const resolve = (rawPath: string) => paths.resolve(rawPath);
-      const scopes = {
-        paths,
-        publicOnly: new AuthScope({ public: ["/public"] }, resolve),
-        privateOnly: new AuthScope({ protect: ["/private"] }, resolve),
-      };
+      const scopes = scopesOver(flavour, showDotfiles);
       let publicPaths = 0;
       for (const path of SPELLINGS) {
         assertNoBypass(path, flavour, scopes);
@@ -207,13 +215,7 @@ for (const flavour of FLAVOURS) {
     });
 
     Deno.test(`AuthScope: no random spelling gets past public or protect prefixes (${flavour.name} rules, ${dotfiles})`, () => {
-      const paths = new ResolvedPaths(flavour.root, flavour.flavour, { showDotfiles });
-      const resolve = (rawPath: string) => paths.resolve(rawPath);
-      const scopes = {
-        paths,
-        publicOnly: new AuthScope({ public: ["/public"] }, resolve),
-        privateOnly: new AuthScope({ protect: ["/private"] }, resolve),
-      };
+      const scopes = scopesOver(flavour, showDotfiles);
       const pieces = fc.constantFrom(
         "public",
         "PUBLIC",

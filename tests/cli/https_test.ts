@@ -20,7 +20,7 @@ import { parsePem } from "../../lib/tls/pem.ts";
 import * as x509 from "../../lib/tls/x509.ts";
 import { RawConnection, type RawResponse, request } from "../support/raw_http.ts";
 import { type Files, tempFolder } from "../support/static_site.ts";
-import { installed, run } from "../support/tls.ts";
+import { installed, run } from "../support/programs.ts";
 import { testCertificate } from "../support/tls_certificate.ts";
 import { ZhttpProcess } from "../support/zhttp_process.ts";
 

@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import decodeQR from "qr/decode.js";
-import { QR_CHARACTERS, qrCodeText, QUIET_ZONE_MODULES } from "../../lib/cli/qr_code.ts";
+import { qrCodeText, QUIET_ZONE_MODULES } from "../../lib/cli/qr_code.ts";
+
+/** Every character the drawing may use, line ends aside: blocks for two rows of modules. */
+const QR_CHARACTERS = " ▀▄█";
 
 /** Each character is two modules stacked: true for light (drawn), false for dark. */
 const CELLS: Record<string, [boolean, boolean]> = {

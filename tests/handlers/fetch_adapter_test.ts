@@ -10,49 +10,14 @@ import type { Handler } from "../../lib/server/handler.ts";
 import type { HttpRequest } from "../../lib/server/request.ts";
 import { delay, RawConnection, request, sha256, startServer } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
+import { eventually, within } from "../support/waiting.ts";
 import { latin1Bytes } from "../http/request_fixtures.ts";
+import { descriptorsOn } from "../support/descriptors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Short timeouts, so the sweep that notices a departed client runs every 50 ms. */
 const QUICK = { headMs: 2000, idleMs: 200, bodyMs: 2000, writeMs: 300 };
-
-/** `promise`, or a failed test when it does not settle within 10 s (instead of a hang). */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `condition` every 10 ms until it holds (or fails the test after 10 s). */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 10_000) assert.fail(`still not ${what} after 10 s`);
-    await delay(10);
-  }
-}
-
-/**
- * How many of this process's file descriptors are open on `file` (Linux, /proc/self/fd):
- * Deno's resource sanitizer does not see files left open.
- */
-function descriptorsOn(file: string): number {
-  let count = 0;
-  for (const entry of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === file) count++;
-    } catch {
-      // Closed since the listing (the listing's own descriptor, say).
-    }
-  }
-  return count;
-}
 
 /** Reads from `conn` until what was read (as text) contains `needle`; returns all of it. */
 async function readUntil(conn: Deno.Conn, needle: string, seen = ""): Promise<string> {
@@ -277,7 +242,7 @@ Deno.test(
     }
     // Both answers went out whole, and each file was closed at its end.
     await within(Promise.all(completed), "completed");
-    await eventually(() => descriptorsOn(path) === 0, "closed");
+    await eventually(() => descriptorsOn(path) === 0, "the file to close");
   },
 );
 
@@ -301,7 +266,7 @@ Deno.test(
     assert.ok(descriptorsOn(path) >= 1);
     conn.close();
     assert.equal(await within(outcome.promise, "the download's end"), "interrupted");
-    await eventually(() => descriptorsOn(path) === 0, "closed");
+    await eventually(() => descriptorsOn(path) === 0, "the file to close");
   },
 );
 

@@ -3,6 +3,7 @@ import {
   codingEtag,
   type EntityTag,
   fileEtag,
+  formatEntityTag,
   parseEntityTag,
   parseEtagList,
   strongMatch,
@@ -20,11 +21,11 @@ Deno.test("fileEtag() is W/ and the same opaque-tag for bytes that are not stabl
   );
 });
 
-Deno.test("fileEtag() gives each content coding its own tag: the identity tag and the coding", () => {
-  const version = { size: 1000, mtimeMs: 1700000000123 };
-  assert.equal(fileEtag(version, { coding: "gzip" }), '"3e8-18bcfe5687b-gzip"');
-  assert.equal(fileEtag(version, { coding: "br", weak: true }), 'W/"3e8-18bcfe5687b-br"');
-  assert.notEqual(fileEtag(version, { coding: "gzip" }), fileEtag(version, { coding: "br" }));
+Deno.test("codingEtag() gives each content coding of a file its own tag: the file's and the coding", () => {
+  const tag = fileEtag({ size: 1000, mtimeMs: 1700000000123 });
+  assert.equal(codingEtag(tag, "gzip"), '"3e8-18bcfe5687b-gzip"');
+  assert.equal(codingEtag(tag, "br", true), 'W/"3e8-18bcfe5687b-br"');
+  assert.notEqual(codingEtag(tag, "gzip"), codingEtag(tag, "br"));
 });
 
 Deno.test("fileEtag() is stable for the same version", () => {
@@ -121,7 +122,7 @@ for (const { a, b, strong: strongly, weak: weakly } of COMPARISON_CASES) {
   });
 }
 
-const codingEtagCases: { tag: string; coding: string; weak: boolean; expected: string | null }[] = [
+const CODING_CASES: { tag: string; coding: string; weak: boolean; expected: string | null }[] = [
   { tag: '"1f-18c"', coding: "br", weak: false, expected: '"1f-18c-br"' },
   { tag: 'W/"1f-18c"', coding: "gzip", weak: false, expected: 'W/"1f-18c-gzip"' },
   { tag: '"1f-18c"', coding: "zstd", weak: true, expected: 'W/"1f-18c-zstd"' },
@@ -130,8 +131,21 @@ const codingEtagCases: { tag: string; coding: string; weak: boolean; expected: s
   { tag: '"a" "b"', coding: "br", weak: false, expected: null },
 ];
 
-for (const { tag, coding, weak, expected } of codingEtagCases) {
+for (const { tag, coding, weak, expected } of CODING_CASES) {
   Deno.test(`codingEtag() makes ${expected} of ${tag} with ${coding}${weak ? ", weak" : ""}`, () => {
     assert.equal(codingEtag(tag, coding, weak), expected);
+  });
+}
+
+const FORMAT_CASES: { tag: EntityTag; expected: string }[] = [
+  { tag: { weak: false, opaque: "1f-18c" }, expected: '"1f-18c"' },
+  { tag: { weak: true, opaque: "1f-18c" }, expected: 'W/"1f-18c"' },
+  { tag: { weak: false, opaque: "" }, expected: '""' },
+];
+
+for (const { tag, expected } of FORMAT_CASES) {
+  Deno.test(`formatEntityTag() writes ${expected}, which parses back as the tag it is`, () => {
+    assert.equal(formatEntityTag(tag), expected);
+    assert.deepEqual(parseEntityTag(expected), tag);
   });
 }

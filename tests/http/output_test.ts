@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { COPY_LIMIT, OutputBuffer } from "../../lib/http/output.ts";
-import { concat } from "../support/raw_http.ts";
+import { concat } from "../../lib/http/bytes.ts";
 
 /** One write to the buffer, as a test table spells it. */
 type Write =

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concat } from "../../lib/http/bytes.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import {
   DEFAULT_PARSER_LIMITS,
@@ -115,16 +116,6 @@ const TRAILING_JUNK = latin1Bytes("\r\n\r\n\r\n");
 /** A request after the fixture; small enough for every fixture's limits. */
 const NEXT_REQUEST = latin1Bytes("PUT / HTTP/1.0\r\n\r\n");
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
-}
-
 for (const fixture of loadRequestFixtures()) {
   const { raw, limits, expected } = fixture;
   const n = raw.length;
@@ -145,7 +136,7 @@ for (const fixture of loadRequestFixtures()) {
     });
 
     await t.step("gives the same outcome when the bytes move to another buffer", () => {
-      const moved = concat(LEADING_JUNK, raw, TRAILING_JUNK);
+      const moved = concat([LEADING_JUNK, raw, TRAILING_JUNK]);
       const start = LEADING_JUNK.length;
       for (let k = 0; k < n; k++) {
         const parser = new HeadParser(limits);
@@ -167,7 +158,7 @@ for (const fixture of loadRequestFixtures()) {
     if (expected.kind === "need-more") return;
     await t.step("gives the same outcome after other bytes, with a request after it", () => {
       const start = LEADING_JUNK.length;
-      const bytes = concat(LEADING_JUNK, raw, NEXT_REQUEST);
+      const bytes = concat([LEADING_JUNK, raw, NEXT_REQUEST]);
       const parser = new HeadParser(limits);
       assert.deepEqual(observe(parser, bytes, start, bytes.length), whole);
       if (whole.kind !== "head") return;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { concat } from "../../lib/http/bytes.ts";
 import {
   type ByteRange,
   contentRange,
@@ -124,13 +125,7 @@ function assembleBody(
     chunks.push(head, file.subarray(range.start, range.end + 1));
   }
   chunks.push(framing.tail);
-  const body = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concat(chunks);
 }
 
 Deno.test("multipartByteranges() frames each part and closes the body (RFC 9110 §14.6)", () => {

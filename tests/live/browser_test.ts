@@ -3,27 +3,24 @@
  * its stylesheet is edited on disk and the new style shows without a reload (the page keeps
  * a value set in it), then the page itself is edited and the browser reloads it, then
  * zhttp is restarted and the page finds it again and reloads. Each step is timed from the
- * write on disk, and the timings are printed (they go in the issue's note).
+ * write on disk, and the timings are printed.
  *
  * Skipped, saying so, only when Chromium is not installed (`.ci/run` installs it).
  */
 import assert from "node:assert/strict";
 import path from "node:path";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { EVENTS_PATH } from "../../lib/live/client_script.ts";
 import { LiveReload } from "../../lib/live/live_reload.ts";
 import type { Handler } from "../../lib/server/handler.ts";
-import { CHROMIUM, Chromium, type ChromiumPage } from "../support/chromium_devtools.ts";
+import { Browser, CHROMIUM } from "../support/chromium.ts";
+import { skipWithout } from "../support/programs.ts";
 import { startServer, type TestServer } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
+import { eventually } from "../support/waiting.ts";
 
-if (CHROMIUM === null) {
-  console.warn(
-    "tests/live/browser_test.ts: skipped, no chromium (apt-get install chromium to run it)",
-  );
-}
+const skip = skipWithout(import.meta.url, [CHROMIUM]);
 
 /** Long enough for a loaded CI machine; a working page needs a fraction of it. */
 const WAIT_MS = 30_000;
@@ -42,14 +39,7 @@ class LiveServer {
 
   constructor(root: string, port = 0) {
     this.live = new LiveReload({ root });
-    const files = createStaticHandler({
-      root,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-    });
+    const files = createStaticHandler({ root });
     const app = createApp({ fallback: files, live: this.live.events });
     const counting: Handler = (req, res) => {
       if (req.path === EVENTS_PATH) this.streamsOpened++;
@@ -66,17 +56,9 @@ class LiveServer {
   }
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Resolves, in the page, with Date.now() once the heading has `colour`. */
-function styleApplied(tab: ChromiumPage, colour: string): Promise<number> {
-  return tab.evaluate<number>(`new Promise((resolve) => {
+function styleApplied(browser: Browser, colour: string): Promise<number> {
+  return browser.evaluate<number>(`new Promise((resolve) => {
     const check = () => getComputedStyle(document.getElementById("t")).color === ${
     JSON.stringify(colour)
   } ? resolve(Date.now()) : setTimeout(check, 1);
@@ -92,7 +74,7 @@ function summary(values: number[]): string {
 
 Deno.test({
   name: "live reload in Chromium: a stylesheet swapped in place, a page reloaded, a restart found",
-  ignore: CHROMIUM === null,
+  ignore: skip,
   async fn() {
     await using folder = await tempFolder({
       "index.html": page("first"),
@@ -103,21 +85,21 @@ Deno.test({
     let zhttp = new LiveServer(folder.dir);
     const port = zhttp.server.addr.port;
     try {
-      await using browser = await Chromium.launch();
-      const tab = await browser.open(`http://127.0.0.1:${port}/`);
-      await until(() => zhttp.streamsOpened === 1, "the page's event stream");
-      await tab.evaluate("window.kept = 'state'");
+      await using browser = await Browser.launch();
+      await browser.open(`http://127.0.0.1:${port}/`);
+      await eventually(() => zhttp.streamsOpened === 1, "the page's event stream", WAIT_MS);
+      await browser.evaluate("window.kept = 'state'");
 
       const cssMs: number[] = [];
       for (let i = 0; i < 5; i++) {
         const colour = COLOURS[i % 2];
-        const applied = styleApplied(tab, colour);
+        const applied = styleApplied(browser, colour);
         const written = Date.now();
         await Deno.writeTextFile(css, `h1 { color: ${colour} }\n`);
         cssMs.push(await applied - written);
-        assert.equal(await tab.evaluate("window.kept"), "state", "the page was not reloaded");
+        assert.equal(await browser.evaluate("window.kept"), "state", "the page was not reloaded");
       }
-      await tab.waitFor("document.querySelectorAll('link').length === 1", WAIT_MS);
+      await browser.waitFor("document.querySelectorAll('link').length === 1", WAIT_MS);
 
       const reloadMs: number[] = [];
       const loadedMs: number[] = [];
@@ -126,25 +108,32 @@ Deno.test({
         const heading = `edit ${i}`;
         const written = Date.now();
         await Deno.writeTextFile(html, page(heading));
-        await tab.waitFor(`document.getElementById("t")?.textContent === "${heading}"`, WAIT_MS);
-        const [origin, loaded] = await tab.evaluate<[number, number]>(
+        await browser.waitFor(
+          `document.getElementById("t")?.textContent === "${heading}"`,
+          WAIT_MS,
+        );
+        const [origin, loaded] = await browser.evaluate<[number, number]>(
           `[performance.timeOrigin, performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd]`,
         );
         reloadMs.push(Math.round(origin - written));
         loadedMs.push(Math.round(origin + loaded - written));
-        assert.equal(await tab.evaluate("window.kept"), undefined, "the page was reloaded");
-        await until(() => zhttp.streamsOpened > opened, "the reloaded page's event stream");
+        assert.equal(await browser.evaluate("window.kept"), undefined, "the page was reloaded");
+        await eventually(
+          () => zhttp.streamsOpened > opened,
+          "the reloaded page's event stream",
+          WAIT_MS,
+        );
       }
 
-      await tab.evaluate("window.kept = 'before the restart'");
+      await browser.evaluate("window.kept = 'before the restart'");
       await zhttp.stop();
       zhttp = new LiveServer(folder.dir, port);
       const restarted = Date.now();
-      await tab.waitFor("window.kept === undefined", WAIT_MS);
-      const origin = await tab.evaluate<number>("performance.timeOrigin");
+      await browser.waitFor("window.kept === undefined", WAIT_MS);
+      const origin = await browser.evaluate<number>("performance.timeOrigin");
       // The old page's stream found the new zhttp (its hello made the page reload), then the
       // reloaded page opened its own.
-      await until(() => zhttp.streamsOpened >= 2, "the reloaded page's event stream");
+      await eventually(() => zhttp.streamsOpened >= 2, "the reloaded page's event stream", WAIT_MS);
 
       console.log(
         `live reload timings, from the write on disk:\n` +

@@ -7,6 +7,7 @@ import path from "node:path";
 import { type ChangeBatch, FolderWatcher } from "../../lib/live/folder_watcher.ts";
 import { delay } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
+import { eventually } from "../support/waiting.ts";
 
 /** A watcher on a fresh folder holding `files`, collecting its batches. */
 async function watching(
@@ -28,20 +29,12 @@ async function watching(
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await delay(10);
-  }
-}
-
 Deno.test("FolderWatcher reports an atomic save as one change of the file saved", async () => {
   await watching({ "style.css": "a {}" }, async (dir, batches) => {
     const temporary = path.join(dir, "style.css.tmp-123");
     await Deno.writeTextFile(temporary, "a { color: red }");
     await Deno.rename(temporary, path.join(dir, "style.css"));
-    await until(() => batches.length > 0);
+    await eventually(() => batches.length > 0, "a batch");
     await delay(200);
     assert.deepEqual(batches, [{ paths: [{ path: "style.css", now: "file" }], overflow: false }]);
   });
@@ -50,7 +43,7 @@ Deno.test("FolderWatcher reports an atomic save as one change of the file saved"
 Deno.test("FolderWatcher gathers a burst of writes into one batch", async () => {
   await watching({}, async (dir, batches) => {
     for (let i = 0; i < 200; i++) await Deno.writeTextFile(path.join(dir, `f${i}.html`), "x");
-    await until(() => batches.length > 0);
+    await eventually(() => batches.length > 0, "a batch");
     await delay(200);
     const seen = new Set(batches.flatMap((batch) => batch.paths.map((changed) => changed.path)));
     assert.equal(seen.size, 200);
@@ -86,11 +79,11 @@ Deno.test("FolderWatcher never reports a file made and gone as there", async () 
 Deno.test("FolderWatcher reports a removal, and files in a folder made at once", async () => {
   await watching({ "old.html": "x" }, async (dir, batches) => {
     await Deno.remove(path.join(dir, "old.html"));
-    await until(() => batches.length > 0);
+    await eventually(() => batches.length > 0, "a batch");
     assert.deepEqual(batches[0].paths, [{ path: "old.html", now: "gone" }]);
     await Deno.mkdir(path.join(dir, "a", "b"), { recursive: true });
     await Deno.writeTextFile(path.join(dir, "a", "b", "new.css"), "x");
-    await until(() => batches.length > 1);
+    await eventually(() => batches.length > 1, "a second batch");
     // However the race went, the new folder is in the batch: that alone reloads pages.
     const paths = batches.slice(1).flatMap((batch) => batch.paths);
     assert.ok(paths.some((changed) => changed.path === "a" && changed.now === "folder"));
@@ -98,7 +91,7 @@ Deno.test("FolderWatcher reports a removal, and files in a folder made at once",
     const before = batches.length;
     await delay(150);
     await Deno.writeTextFile(path.join(dir, "a", "b", "new.css"), "y");
-    await until(() => batches.length > before);
+    await eventually(() => batches.length > before, "another batch");
     assert.deepEqual(batches.at(-1)!.paths, [{ path: "a/b/new.css", now: "file" }]);
   });
 });

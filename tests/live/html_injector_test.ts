@@ -4,7 +4,8 @@
  * bytes, and always the page plus the snippet.
  */
 import assert from "node:assert/strict";
-import { HtmlInjector, injectInto } from "../../lib/live/html_injector.ts";
+import { concat } from "../../lib/http/bytes.ts";
+import { HtmlInjector } from "../../lib/live/html_injector.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -57,14 +58,7 @@ function feed(pieces: Uint8Array[]): string {
   for (const piece of pieces) out.push(...injector.push(piece));
   out.push(...injector.finish());
   assert.equal(injector.injected, true);
-  const total = out.reduce((sum, piece) => sum + piece.length, 0);
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const piece of out) {
-    joined.set(piece, at);
-    at += piece.length;
-  }
-  return decoder.decode(joined);
+  return decoder.decode(concat(out));
 }
 
 Deno.test("HtmlInjector places the snippet once, fed whole", () => {
@@ -105,11 +99,4 @@ Deno.test("HtmlInjector passes pieces through untouched once the snippet is in",
   const later = encoder.encode("</body><!--");
   assert.equal(injector.push(later)[0], later);
   assert.deepEqual(injector.finish(), []);
-});
-
-Deno.test("injectInto() gives the page plus the snippet", () => {
-  const page = encoder.encode("<html><body>x</body></html>");
-  const out = injectInto(page, encoder.encode(SNIPPET));
-  assert.equal(out.length, page.length + SNIPPET.length);
-  assert.equal(decoder.decode(out), "<html><body>x<S></body></html>");
 });

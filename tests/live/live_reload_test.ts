@@ -4,14 +4,11 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
-import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import type { ChangeBatch } from "../../lib/live/folder_watcher.ts";
 import { changeOf, ignoredChange, LiveReload } from "../../lib/live/live_reload.ts";
 import { EventStreamClient } from "../support/event_stream.ts";
-import { delay, startServer } from "../support/raw_http.ts";
-import { tempFolder } from "../support/static_site.ts";
+import { delay } from "../support/raw_http.ts";
+import { serveStatic, tempFolder } from "../support/static_site.ts";
 
 const ignoreCases: [string, boolean][] = [
   ["index.html", false],
@@ -83,15 +80,7 @@ Deno.test("LiveReload turns files written on disk into events for open pages", a
     root: folder.dir,
     hiddenFiles: [path.join(folder.dir, "zhttp.json")],
   });
-  const fallback = createStaticHandler({
-    root: folder.dir,
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    cors: false,
-  });
-  await using server = startServer({ handler: createApp({ fallback, live: live.events }) });
+  await using server = serveStatic({ root: folder.dir }, { live: live.events });
   using client = await EventStreamClient.open(server.addr.port, "/.zhttp/live");
   await client.waitFor(/event: hello/);
 

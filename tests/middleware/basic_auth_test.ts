@@ -12,7 +12,6 @@ import { hashPasswordSync, type ScryptCost } from "../../lib/auth/password_hash.
 import { createAuth } from "../../lib/cli/auth_setup.ts";
 import type { AuthConfig } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { basicAuth } from "../../lib/middleware/basic_auth.ts";
 import { listenTcp } from "../../lib/server/transport.ts";
 import hostilePaths from "../fixtures/hostile_paths.json" with { type: "json" };
@@ -275,14 +274,7 @@ Deno.test("basicAuth(): no hostile spelling reaches a protected file without a l
 async function twoAddressSite() {
   const folder = await tempFolder({ "index.html": "home" });
   const handler = createApp({
-    fallback: createStaticHandler({
-      root: folder.dir,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-    }),
+    fallback: createStaticHandler({ root: folder.dir }),
     auth: basicAuth({ users: authConfig().users.flatMap((user) => "hash" in user ? [user] : []) }),
   });
   const v4 = listenTcp({ hostname: "127.0.0.1", port: 0 });

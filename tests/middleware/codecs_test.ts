@@ -13,7 +13,8 @@ import {
   STREAM_OUTPUT_BYTES,
   StreamEncoder,
 } from "../../lib/middleware/codecs.ts";
-import { concat, delay } from "../support/raw_http.ts";
+import { concat } from "../../lib/http/bytes.ts";
+import { delay } from "../support/raw_http.ts";
 import { decodeBody, lorem } from "../support/compression.ts";
 
 const CODINGS: OnTheFlyCoding[] = ["br", "zstd", "gzip"];

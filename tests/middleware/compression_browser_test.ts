@@ -7,40 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { compose, type Middleware } from "../../lib/server/handler.ts";
+import { CHROMIUM, dumpDom } from "../support/chromium.ts";
 import { lorem } from "../support/compression.ts";
+import { skipWithout } from "../support/programs.ts";
 import { startServer } from "../support/raw_http.ts";
 import { tempFolder } from "../support/static_site.ts";
 
-/** The flags of a headless run that stays off the network but for the page it is given. */
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-/** How long Chromium may take to load the page before the test fails. */
-const CHROMIUM_TIMEOUT_MS = 60_000;
-
-const chromiumMissing = (() => {
-  try {
-    new Deno.Command("chromium", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync();
-    return false;
-  } catch {
-    console.warn(
-      "compression_browser_test: skipped, `chromium` is not installed " +
-        "(apt-get install -y chromium; .ci/run installs it).",
-    );
-    return true;
-  }
-})();
+const skip = skipWithout(import.meta.url, [CHROMIUM]);
 
 /** Text the script checks it received whole: its length is written into the script. */
 const PAYLOAD = new TextDecoder().decode(lorem(30_000, 5)).replaceAll("\n", " ");
@@ -63,7 +38,7 @@ const STYLE_CSS = Array.from({ length: 60 }, (_, i) => `.unused-${i} { margin: $
 
 Deno.test({
   name: "compression: headless Chromium runs JavaScript and applies CSS sent brotli-compressed",
-  ignore: chromiumMissing,
+  ignore: skip,
   async fn() {
     await using folder = await tempFolder({
       "index.html": INDEX_HTML,
@@ -77,49 +52,14 @@ Deno.test({
     };
     const app = createApp({
       compress: true,
-      fallback: createStaticHandler({
-        root: folder.dir,
-        listing: false,
-        showDotfiles: false,
-        followSymlinks: false,
-        cacheControl: DEFAULT_CACHE_CONTROL,
-        cors: false,
-        compress: true,
-      }),
+      fallback: createStaticHandler({ root: folder.dir, listing: false, compress: true }),
     });
     await using server = startServer({ handler: compose(app, record) });
-    const dom = await dumpDom(`http://127.0.0.1:${server.addr.port}/index.html`);
+    const { dom } = await dumpDom(`http://127.0.0.1:${server.addr.port}/index.html`, {
+      virtualTimeMs: 5000,
+    });
     assert.match(dom, /script ran; payload whole; color rgb\(1, 2, 3\)/);
     assert.equal(encodings.get("/app.js"), "br");
     assert.equal(encodings.get("/style.css"), "br");
   },
 });
-
-/** Loads `url` and returns the DOM once the page settled, as Chromium serializes it. */
-async function dumpDom(url: string): Promise<string> {
-  const profile = await Deno.makeTempDir({ prefix: "zhttp_chromium_" });
-  try {
-    const child = new Deno.Command("chromium", {
-      args: [
-        ...CHROMIUM_FLAGS,
-        `--user-data-dir=${profile}`,
-        "--virtual-time-budget=5000",
-        "--dump-dom",
-        url,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const timer = setTimeout(() => child.kill("SIGKILL"), CHROMIUM_TIMEOUT_MS);
-    try {
-      const { code, stdout } = await child.output();
-      assert.equal(code, 0, `chromium exited with ${code}`);
-      return new TextDecoder().decode(stdout);
-    } finally {
-      clearTimeout(timer);
-    }
-  } finally {
-    await Deno.remove(profile, { recursive: true });
-  }
-}

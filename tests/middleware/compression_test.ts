@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
+import { concat } from "../../lib/http/bytes.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { compression } from "../../lib/middleware/compression.ts";
 import { liveStreamEncoders } from "../../lib/middleware/codecs.ts";
@@ -14,7 +15,7 @@ import { Router } from "../../lib/router.ts";
 import { compose, type Handler } from "../../lib/server/handler.ts";
 import { decodeBody, lorem } from "../support/compression.ts";
 import { RawConnection, type RawResponse, startServer } from "../support/raw_http.ts";
-import { rawRequest } from "../support/static_site.ts";
+import { fetchRaw, rawRequest } from "../support/static_site.ts";
 
 const PAGE = lorem(20_000, 21);
 const PIECES = [lorem(3000, 1), lorem(3000, 2), lorem(3000, 3)];
@@ -92,17 +93,14 @@ async function withServer(fn: (port: number, gate: Gate) => Promise<void>): Prom
   await fn(server.addr.port, gate);
 }
 
-async function get(
+/** `method target` with `Accept-Encoding: accept` (null: none). */
+function get(
   port: number,
   target: string,
   accept: string | null,
   method = "GET",
 ): Promise<RawResponse> {
-  using connection = await RawConnection.open(port);
-  await connection.send(
-    rawRequest(method, target, accept === null ? {} : { "Accept-Encoding": accept }),
-  );
-  return await connection.response(method === "HEAD");
+  return fetchRaw(port, target, accept === null ? {} : { "Accept-Encoding": accept }, method);
 }
 
 function decoded(response: RawResponse): Uint8Array {
@@ -256,13 +254,7 @@ function dechunk(bytes: Uint8Array): Uint8Array {
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concat(parts);
 }
 
 Deno.test("compression() streams a body with a Content-Length as chunks, dropping the length", async () => {

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { CLIENT_SCRIPT, SCRIPT_TAG } from "../../lib/live/client_script.ts";
 import { LiveEvents } from "../../lib/live/event_stream.ts";
@@ -21,8 +20,7 @@ import {
 import { compose, type Handler } from "../../lib/server/handler.ts";
 import { startServer, type TestServer } from "../support/raw_http.ts";
 import { EventStreamClient } from "../support/event_stream.ts";
-import { rawRequest, type TempFolder, tempFolder } from "../support/static_site.ts";
-import { RawConnection, type RawResponse } from "../support/raw_http.ts";
+import { fetchRaw, type TempFolder, tempFolder } from "../support/static_site.ts";
 
 const PAGE = "<!doctype html><html><head><link rel=stylesheet href=/style.css></head>" +
   "<body><h1>Hi</h1></body></html>\n";
@@ -50,14 +48,7 @@ class LiveSite implements AsyncDisposable {
       "route": "plain text without an extension",
       "404.html": "<html><body>not here</body></html>",
     });
-    const fallback = createStaticHandler({
-      root: folder.dir,
-      listing: true,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-    });
+    const fallback = createStaticHandler({ root: folder.dir });
     const server = startServer({ handler: createApp({ fallback, live: events }) });
     const plainServer = startServer({ handler: createApp({ fallback }) });
     return new LiveSite(folder, server, plainServer, events);
@@ -65,12 +56,12 @@ class LiveSite implements AsyncDisposable {
 
   /** A request to the live server. */
   fetch(target: string, headers: Record<string, string> = {}, method = "GET") {
-    return fetchFrom(this.server, target, headers, method);
+    return fetchRaw(this.server.addr.port, target, headers, method);
   }
 
   /** The same request to the server without live reload. */
   fetchPlain(target: string, headers: Record<string, string> = {}, method = "GET") {
-    return fetchFrom(this.plainServer, target, headers, method);
+    return fetchRaw(this.plainServer.addr.port, target, headers, method);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -79,17 +70,6 @@ class LiveSite implements AsyncDisposable {
     await this.plainServer.close();
     await this.folder[Symbol.asyncDispose]();
   }
-}
-
-async function fetchFrom(
-  server: TestServer,
-  target: string,
-  headers: Record<string, string>,
-  method: string,
-): Promise<RawResponse> {
-  using connection = await RawConnection.open(server.addr.port);
-  await connection.send(rawRequest(method, target, headers));
-  return await connection.response(method === "HEAD");
 }
 
 function withTag(page: string, before: string): string {
@@ -340,7 +320,7 @@ Deno.test("liveReload() injects into a page written in pieces, </body> split bet
     await res.write("dy></html>");
     res.end();
   }, events);
-  const response = await fetchFrom(server, "/page", {}, "GET");
+  const response = await fetchRaw(server.addr.port, "/page");
   assert.equal(response.header("transfer-encoding"), "chunked");
   assert.equal(response.text(), `<html><body>streamed${SCRIPT_TAG}</body></html>`);
   events.close();
@@ -364,7 +344,7 @@ for (const [name, headers, status] of untouchedCases) {
       for (const [field, value] of Object.entries(headers)) res.setHeader(field, value);
       res.end(body);
     }, events);
-    const response = await fetchFrom(server, "/page", {}, "GET");
+    const response = await fetchRaw(server.addr.port, "/page");
     assert.equal(response.status, status);
     assert.equal(response.text(), body);
     events.close();

@@ -3,19 +3,12 @@
  * in front of the static handler (every kind of answer gets them, error pages included).
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../lib/app.ts";
 import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
-import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { globPattern, type HeaderRule } from "../../lib/middleware/response_headers.ts";
 import { compose } from "../../lib/server/handler.ts";
 import { responseHeaders } from "../../lib/middleware/response_headers.ts";
-import {
-  RawConnection,
-  type RawResponse,
-  startServer,
-  type TestServer,
-} from "../support/raw_http.ts";
-import { rawRequest, tempFolder } from "../support/static_site.ts";
+import { startServer, type TestServer } from "../support/raw_http.ts";
+import { fetchRaw, serveStatic, tempFolder } from "../support/static_site.ts";
 
 const globCases: [string, string, boolean][] = [
   ["/assets/**", "/assets/app.js", true],
@@ -62,38 +55,19 @@ async function withServer(fn: (server: TestServer) => Promise<void>): Promise<vo
     "assets/app.js": "1",
     "my files/a.txt": "a",
   });
-  const fallback = createStaticHandler({
-    root: folder.dir,
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    cors: false,
-  });
-  await using server = startServer({ handler: createApp({ fallback, headers: RULES }) });
+  await using server = serveStatic({ root: folder.dir }, { headers: RULES });
   await fn(server);
-}
-
-async function fetch(
-  server: TestServer,
-  target: string,
-  headers: Record<string, string> = {},
-  method = "GET",
-): Promise<RawResponse> {
-  using connection = await RawConnection.open(server.addr.port);
-  await connection.send(rawRequest(method, target, headers));
-  return await connection.response(method === "HEAD");
 }
 
 Deno.test("responseHeaders() puts the global headers on every kind of answer", async () => {
   await withServer(async (server) => {
     const answers = [
-      await fetch(server, "/"),
-      await fetch(server, "/missing"),
-      await fetch(server, "/assets"),
-      await fetch(server, "/", { "Content-Length": "0" }, "DELETE"),
-      await fetch(server, "/%zz"),
-      await fetch(server, "/hello"),
+      await fetchRaw(server.addr.port, "/"),
+      await fetchRaw(server.addr.port, "/missing"),
+      await fetchRaw(server.addr.port, "/assets"),
+      await fetchRaw(server.addr.port, "/", { "Content-Length": "0" }, "DELETE"),
+      await fetchRaw(server.addr.port, "/%zz"),
+      await fetchRaw(server.addr.port, "/hello"),
     ];
     assert.deepEqual(answers.map((answer) => answer.status), [200, 404, 301, 405, 400, 200]);
     for (const answer of answers) assert.equal(answer.header("x-frame-options"), "DENY");
@@ -102,17 +76,17 @@ Deno.test("responseHeaders() puts the global headers on every kind of answer", a
 
 Deno.test("responseHeaders() puts a glob's headers on its paths only, over zhttp's own", async () => {
   await withServer(async (server) => {
-    const asset = await fetch(server, "/assets/app.js");
+    const asset = await fetchRaw(server.addr.port, "/assets/app.js");
     assert.equal(asset.header("cache-control"), "max-age=31536000, immutable");
     assert.equal(asset.headers.filter(([name]) => name === "cache-control").length, 1);
-    const revalidated = await fetch(server, "/assets/app.js", {
+    const revalidated = await fetchRaw(server.addr.port, "/assets/app.js", {
       "If-None-Match": asset.header("etag")!,
     });
     assert.equal(revalidated.status, 304);
     assert.equal(revalidated.header("cache-control"), "max-age=31536000, immutable");
-    const page = await fetch(server, "/");
+    const page = await fetchRaw(server.addr.port, "/");
     assert.equal(page.header("cache-control"), DEFAULT_CACHE_CONTROL);
-    assert.equal((await fetch(server, "/my%20files/a.txt")).header("x-spaced"), "yes");
+    assert.equal((await fetchRaw(server.addr.port, "/my%20files/a.txt")).header("x-spaced"), "yes");
   });
 });
 
@@ -123,11 +97,11 @@ Deno.test("responseHeaders() adds to Vary rather than replacing it", async () =>
     res.end("x");
   }, responseHeaders(rules, { caseInsensitive: false }));
   await using server = startServer({ handler });
-  assert.equal((await fetch(server, "/")).header("vary"), "Accept-Encoding, Origin");
+  assert.equal((await fetchRaw(server.addr.port, "/")).header("vary"), "Accept-Encoding, Origin");
   const plain = compose(
     (_req, res) => res.end("x"),
     responseHeaders(rules, { caseInsensitive: false }),
   );
   await using other = startServer({ handler: plain });
-  assert.equal((await fetch(other, "/")).header("vary"), "Origin");
+  assert.equal((await fetchRaw(other.addr.port, "/")).header("vary"), "Origin");
 });

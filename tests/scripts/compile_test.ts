@@ -30,6 +30,7 @@ import {
 import { serverPermissions } from "../../scripts/permissions.ts";
 import { V8_FLAGS, V8_FLAGS_ARG } from "../../scripts/v8_flags.ts";
 import { VERSION } from "../../lib/cli/version.ts";
+import { type Ran, run } from "../support/programs.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -395,11 +396,9 @@ async function standInDenoExe(): Promise<string> {
   try {
     // One retry, not npm's default two with up to a minute between: an unreachable registry
     // should fail the test in seconds.
-    const packed = await output(
-      "npm",
-      ["pack", "--json", "--fetch-retries=1", STAND_IN_PACKAGE],
-      partial,
-    );
+    const packed = await run("npm", ["pack", "--json", "--fetch-retries=1", STAND_IN_PACKAGE], {
+      cwd: partial,
+    });
     if (packed.code !== 0) {
       throw new Error(
         `npm pack ${STAND_IN_PACKAGE} failed, so there is no stand-in runtime base to compile ` +
@@ -408,7 +407,7 @@ async function standInDenoExe(): Promise<string> {
     }
     const [{ filename, integrity }] = JSON.parse(packed.stdout);
     assert.equal(integrity, STAND_IN_INTEGRITY, `${STAND_IN_PACKAGE} is not the pinned tarball`);
-    const extracted = await output("tar", ["-xzf", filename, "package/deno.exe"], partial);
+    const extracted = await run("tar", ["-xzf", filename, "package/deno.exe"], { cwd: partial });
     assert.equal(extracted.code, 0, extracted.stderr);
     await Deno.rename(join(partial, "package", "deno.exe"), join(partial, "deno.exe"));
     await Deno.remove(join(partial, "package"), { recursive: true });
@@ -448,7 +447,7 @@ async function moduleGraphOfBinary(): Promise<ModuleGraph> {
 
 /** One module's graph as `deno info` sees it. */
 async function moduleGraphOf(entry: string): Promise<ModuleGraph> {
-  const info = await output(Deno.execPath(), ["info", "--json", entry], REPO_ROOT);
+  const info = await run(Deno.execPath(), ["info", "--json", entry], { cwd: REPO_ROOT });
   assert.equal(info.code, 0, info.stderr);
   const graph = JSON.parse(info.stdout) as {
     modules: { kind?: string; specifier: string; npmPackage?: string }[];
@@ -471,44 +470,16 @@ async function moduleGraphOf(entry: string): Promise<ModuleGraph> {
   return { localFiles, npmPackages: [...reached].map((id) => graph.npmPackages[id]) };
 }
 
-interface TaskRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `deno task compile …` as a person runs it, with DENORT_BIN set to `denortBin` or unset. */
-function runCompileTask(args: string[], denortBin: string | null): Promise<TaskRun> {
+function runCompileTask(args: string[], denortBin: string | null): Promise<Ran> {
   const env = Deno.env.toObject();
   delete env.DENORT_BIN;
   if (denortBin !== null) env.DENORT_BIN = denortBin;
-  return output(Deno.execPath(), ["task", "--quiet", "compile", ...args], REPO_ROOT, {
-    ...env,
-    NO_COLOR: "1",
+  return run(Deno.execPath(), ["task", "--quiet", "compile", ...args], {
+    cwd: REPO_ROOT,
+    env: { ...env, NO_COLOR: "1" },
+    clearEnv: true,
   });
-}
-
-async function output(
-  command: string,
-  args: string[],
-  cwd: string,
-  env?: Record<string, string>,
-): Promise<TaskRun> {
-  const result = await new Deno.Command(command, {
-    args,
-    cwd,
-    env,
-    clearEnv: env !== undefined,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: result.code,
-    stdout: decoder.decode(result.stdout),
-    stderr: decoder.decode(result.stderr),
-  };
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {

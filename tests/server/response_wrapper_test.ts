@@ -5,14 +5,13 @@
  * and a range. Everything not text passes untouched.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import { createStaticHandler } from "../../lib/handlers/static/static_handler.ts";
 import { errorBoundary } from "../../lib/middleware/error_boundary.ts";
 import { Router } from "../../lib/router.ts";
 import { compose } from "../../lib/server/handler.ts";
 import { ResponseWrapper, wrapResponses } from "../../lib/server/response_wrapper.ts";
-import { RawConnection, startServer } from "../support/raw_http.ts";
-import { rawRequest, tempFolder } from "../support/static_site.ts";
+import { startServer } from "../support/raw_http.ts";
+import { fetchRaw, tempFolder } from "../support/static_site.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,14 +63,7 @@ async function withShoutingServer(
       await res.write("second piece");
       res.end();
     })
-    .fallback(createStaticHandler({
-      root: folder.dir,
-      listing: false,
-      showDotfiles: false,
-      followSymlinks: false,
-      cacheControl: DEFAULT_CACHE_CONTROL,
-      cors: false,
-    }));
+    .fallback(createStaticHandler({ root: folder.dir, listing: false }));
   const shouting = wrapResponses((_req, res) => {
     const writer = new UpperCaseWriter(res);
     writers.push(writer);
@@ -83,15 +75,9 @@ async function withShoutingServer(
   await fn(server.addr.port, writers);
 }
 
-async function fetch(port: number, target: string, headers = {}, method = "GET") {
-  using connection = await RawConnection.open(port);
-  await connection.send(rawRequest(method, target, headers));
-  return await connection.response(method === "HEAD");
-}
-
 Deno.test("ResponseWrapper: transforms a body given to end() (a cached file)", async () => {
   await withShoutingServer(async (port, writers) => {
-    const response = await fetch(port, "/small.txt");
+    const response = await fetchRaw(port, "/small.txt");
     assert.equal(response.status, 200);
     assert.equal(response.text(), "HELLO, SMALL FILE\n");
     assert.equal(response.header("content-length"), "18");
@@ -102,7 +88,7 @@ Deno.test("ResponseWrapper: transforms a body given to end() (a cached file)", a
 
 Deno.test("ResponseWrapper: transforms chunked writes piece by piece", async () => {
   await withShoutingServer(async (port) => {
-    const response = await fetch(port, "/chunked");
+    const response = await fetchRaw(port, "/chunked");
     assert.equal(response.header("transfer-encoding"), "chunked");
     assert.equal(response.text(), "FIRST PIECE, SECOND PIECE");
   });
@@ -110,7 +96,7 @@ Deno.test("ResponseWrapper: transforms chunked writes piece by piece", async () 
 
 Deno.test("ResponseWrapper: transforms a streamed large file under its Content-Length", async () => {
   await withShoutingServer(async (port) => {
-    const response = await fetch(port, "/big.txt");
+    const response = await fetchRaw(port, "/big.txt");
     assert.equal(response.header("content-length"), String(BIG_TEXT.length));
     assert.equal(response.text(), BIG_TEXT.toUpperCase());
   });
@@ -118,8 +104,8 @@ Deno.test("ResponseWrapper: transforms a streamed large file under its Content-L
 
 Deno.test("ResponseWrapper: HEAD keeps the GET headers and sends no body", async () => {
   await withShoutingServer(async (port) => {
-    const get = await fetch(port, "/big.txt");
-    const head = await fetch(port, "/big.txt", {}, "HEAD");
+    const get = await fetchRaw(port, "/big.txt");
+    const head = await fetchRaw(port, "/big.txt", {}, "HEAD");
     assert.equal(head.status, 200);
     assert.equal(head.body.length, 0);
     for (const name of ["content-length", "content-type", "etag", "x-shouted"]) {
@@ -130,8 +116,8 @@ Deno.test("ResponseWrapper: HEAD keeps the GET headers and sends no body", async
 
 Deno.test("ResponseWrapper: a 304 passes through with no body", async () => {
   await withShoutingServer(async (port, writers) => {
-    const first = await fetch(port, "/small.txt");
-    const again = await fetch(port, "/small.txt", { "If-None-Match": first.header("etag")! });
+    const first = await fetchRaw(port, "/small.txt");
+    const again = await fetchRaw(port, "/small.txt", { "If-None-Match": first.header("etag")! });
     assert.equal(again.status, 304);
     assert.equal(again.body.length, 0);
     assert.equal(writers[1].seen?.status, 304);
@@ -140,11 +126,11 @@ Deno.test("ResponseWrapper: a 304 passes through with no body", async () => {
 
 Deno.test("ResponseWrapper: a range is transformed as the bytes it covers", async () => {
   await withShoutingServer(async (port) => {
-    const small = await fetch(port, "/small.txt", { Range: "bytes=7-10" });
+    const small = await fetchRaw(port, "/small.txt", { Range: "bytes=7-10" });
     assert.equal(small.status, 206);
     assert.equal(small.header("content-range"), "bytes 7-10/18");
     assert.equal(small.text(), "SMAL");
-    const big = await fetch(port, "/big.txt", { Range: "bytes=1000000-1000009" });
+    const big = await fetchRaw(port, "/big.txt", { Range: "bytes=1000000-1000009" });
     assert.equal(big.status, 206);
     assert.equal(big.text(), BIG_TEXT.slice(1000000, 1000010).toUpperCase());
   });
@@ -152,7 +138,7 @@ Deno.test("ResponseWrapper: a range is transformed as the bytes it covers", asyn
 
 Deno.test("ResponseWrapper: what onHead() leaves untransformed passes byte for byte", async () => {
   await withShoutingServer(async (port) => {
-    const response = await fetch(port, "/image.bin");
+    const response = await fetchRaw(port, "/image.bin");
     assert.deepEqual([...response.body], [0x61, 0x62, 0x63]);
     assert.equal(response.header("x-shouted"), null);
   });
@@ -189,7 +175,7 @@ Deno.test("wrapResponses(): a null wrapper leaves the response as the handler wr
   await using server = startServer({
     handler: compose((_req, res) => res.end("plain"), wrapResponses(() => null)),
   });
-  const response = await fetch(server.addr.port, "/");
+  const response = await fetchRaw(server.addr.port, "/");
   assert.equal(response.text(), "plain");
 });
 
@@ -207,7 +193,7 @@ Deno.test("wrapResponses(): a handler that fails abandons its wrapper", async ()
       wrapResponses((_req, res) => new Tracked(res)),
     ),
   });
-  const response = await fetch(server.addr.port, "/");
+  const response = await fetchRaw(server.addr.port, "/");
   assert.equal(response.status, 500);
   assert.deepEqual(abandoned, ["abandoned"]);
 });

@@ -9,6 +9,7 @@ import { createApp } from "../../lib/app.ts";
 import type { Handler } from "../../lib/server/handler.ts";
 import { delay, sha256, type TestServer } from "../support/raw_http.ts";
 import { WIRES } from "../support/wires.ts";
+import { within as waitWithin } from "../support/waiting.ts";
 
 const app = createApp();
 
@@ -19,19 +20,8 @@ const NEVER = 60_000;
 const BOUND_MS = 5_000;
 
 /** `promise`, or a failure naming `what` if it has not settled within BOUND_MS. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not happen in ${BOUND_MS} ms`)),
-      BOUND_MS,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  return waitWithin(promise, what, BOUND_MS);
 }
 
 /** /slow writes "first ", waits for `released`, then ends with "last"; the rest is the app. */

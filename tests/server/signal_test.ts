@@ -8,6 +8,7 @@ import { CLIENT_GONE, SHUT_DOWN, TIMED_OUT } from "../../lib/server/connection.t
 import type { Handler } from "../../lib/server/handler.ts";
 import { delay } from "../support/raw_http.ts";
 import { WIRES } from "../support/wires.ts";
+import { eventually, within } from "../support/waiting.ts";
 
 /** Short timeouts, so the sweep runs every 50 ms and the tests take little time. */
 const QUICK = { headMs: 2000, idleMs: 200, bodyMs: 2000, writeMs: 300 };
@@ -19,27 +20,6 @@ function aborted(signal: AbortSignal): Promise<DOMException> {
   return new Promise((resolve) => {
     signal.addEventListener("abort", () => resolve(signal.reason), { once: true });
   });
-}
-
-/** `promise`, or a failed test when it does not settle within 10 s (instead of a hang). */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `condition` every 10 ms until it holds (or fails the test after 10 s). */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 10_000) assert.fail(`still not ${what} after 10 s`);
-    await delay(10);
-  }
 }
 
 for (const wire of WIRES) {

@@ -16,7 +16,7 @@ import {
   type TlsListenOptions,
 } from "../../lib/server/tls_listener.ts";
 import { delay, RawConnection } from "../support/raw_http.ts";
-import { installed, run } from "../support/tls.ts";
+import { installed, run } from "../support/programs.ts";
 import { testCertificate } from "../support/tls_certificate.ts";
 
 const app = createApp();

@@ -8,7 +8,7 @@ import { OutputBuffer } from "../../lib/http/output.ts";
 import { HeadParser } from "../../lib/http/parser.ts";
 import { Http1ResponseWriter } from "../../lib/http/response.ts";
 import { HttpRequest, type RequestOrigin } from "../../lib/server/request.ts";
-import { concat } from "./raw_http.ts";
+import { concat } from "../../lib/http/bytes.ts";
 
 export interface TestExchange {
   req: HttpRequest;

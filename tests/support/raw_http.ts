@@ -3,6 +3,7 @@
  * written, responses parsed strictly enough to catch framing mistakes (Content-Length,
  * chunked, close-delimited), so a test sees what a browser or curl would.
  */
+import { concat } from "../../lib/http/bytes.ts";
 import { serve, type ServeOptions, type Server } from "../../lib/server/server.ts";
 
 const encoder = new TextEncoder();
@@ -227,17 +228,6 @@ export class RawConnection {
     }
     return concat(parts);
   }
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {

@@ -5,13 +5,18 @@
  */
 import path from "node:path";
 import { type AppOptions, createApp } from "../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../lib/cli/config.ts";
 import {
   createStaticHandler,
   type StaticOptions,
 } from "../../lib/handlers/static/static_handler.ts";
 import type { Handler } from "../../lib/server/handler.ts";
-import { type RawConnection, type RawResponse, startServer, type TestServer } from "./raw_http.ts";
+import {
+  type RawConnection,
+  type RawResponse,
+  request,
+  startServer,
+  type TestServer,
+} from "./raw_http.ts";
 import { type Wire, WIRES } from "./wires.ts";
 
 /** File contents by path below a folder; a path ending in "/" makes an empty folder. */
@@ -46,27 +51,18 @@ export async function writeFiles(base: string, files: Files): Promise<void> {
 export type AppExtras = Omit<AppOptions, "fallback">;
 
 /**
- * Serves `root` with the static handler behind `createApp` (with `app`'s other options).
- * Options left out take zhttp's defaults: listings on, dotfiles hidden, no symlinks out of
- * the root, DEFAULT_CACHE_CONTROL, no CORS, sidecars honoured, no compression middleware.
+ * Serves `root` with the static handler behind `createApp` (with `app`'s other options, such
+ * as auth). Options left out take the handler's defaults, which are zhttp's: listings on,
+ * dotfiles hidden, no symlinks out of the root, DEFAULT_FILE_CACHE_CONTROL, no CORS,
+ * sidecars honoured, no compression middleware.
  */
-export function serveStatic(
-  options: Partial<StaticOptions> & { root: string },
-  app: AppExtras = {},
-): TestServer {
+export function serveStatic(options: StaticOptions, app: AppExtras = {}): TestServer {
   return startServer({ handler: staticApp(options, app) });
 }
 
-/** The app serveStatic serves: the static handler with zhttp's defaults, behind createApp. */
-function staticApp(options: Partial<StaticOptions> & { root: string }, app: AppExtras): Handler {
-  const handler = createStaticHandler({
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    cors: false,
-    ...options,
-  });
+/** The app serveStatic serves: the static handler, behind createApp. */
+function staticApp(options: StaticOptions, app: AppExtras): Handler {
+  const handler = createStaticHandler(options);
   // With `compress`, the app has the compression middleware in front, as the binary does.
   return createApp({ ...app, fallback: handler, compress: options.compress });
 }
@@ -99,7 +95,7 @@ export class StaticSite implements AsyncDisposable {
    */
   static async open(
     files: Files,
-    options: Partial<StaticOptions> = {},
+    options: Omit<StaticOptions, "root"> = {},
     { wire = WIRES[0], app = () => ({}) }: {
       wire?: Wire;
       app?: (root: string) => AppExtras;
@@ -122,7 +118,7 @@ export class StaticSite implements AsyncDisposable {
     return this.server.addr.port;
   }
 
-  /** Sends one request on a fresh connection (HEAD is read without a body). */
+  /** Sends one request on a fresh connection, over the site's wire (HEAD without a body). */
   async fetch(
     target: string,
     headers: Record<string, string> = {},
@@ -137,6 +133,19 @@ export class StaticSite implements AsyncDisposable {
     await this.server.close();
     await this.#folder[Symbol.asyncDispose]();
   }
+}
+
+/**
+ * Sends `method target` with `headers` to `port` on a fresh connection and reads the answer
+ * (HEAD without a body).
+ */
+export function fetchRaw(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<RawResponse> {
+  return request(port, rawRequest(method, target, headers), method === "HEAD");
 }
 
 /** An HTTP/1.1 request head with `Host: a` and `headers`, as raw text. */

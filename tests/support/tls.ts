@@ -1,50 +1,8 @@
 /**
- * Tools for the TLS tests: the programs people verify certificates with (openssl, curl,
- * certutil, chromium), run only where installed, and a tiny HTTPS server on a real socket
- * (port 0) that answers every request with one page and closes.
+ * Tools for the TLS tests: a tiny HTTPS server on a real socket (port 0) that answers every
+ * request with one page and closes, and the certificates of a PEM chain. The programs people
+ * verify certificates with (openssl, curl, certutil) are run through programs.ts.
  */
-import path from "node:path";
-
-/** Whether `program` is on the PATH. */
-export function installed(program: string): boolean {
-  const folders = (Deno.env.get("PATH") ?? "").split(path.delimiter);
-  return folders.some((folder) => {
-    try {
-      return Deno.statSync(path.join(folder, program)).isFile;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** The outcome of a program run to its end. */
-export interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `program` with `args` to its end, with `options.env` added to the environment. */
-export async function run(
-  program: string,
-  args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<Ran> {
-  const output = await new Deno.Command(program, {
-    args: [...args],
-    env: options.env,
-    cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
 
 /** An HTTPS server for one test; `await using` closes it and every connection. */
 export interface TlsTestServer extends AsyncDisposable {

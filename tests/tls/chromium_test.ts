@@ -10,20 +10,17 @@ import path from "node:path";
 import { issueLeaf } from "../../lib/tls/leaf.ts";
 import { certificateToPem, loadOrCreateLocalCa } from "../../lib/tls/local_ca.ts";
 import { prepareLocalCertificate } from "../../lib/tls/local_certificate.ts";
+import { CHROMIUM, dumpDom } from "../support/chromium.ts";
+import { run, skipWithout } from "../support/programs.ts";
 import { tempFolder } from "../support/static_site.ts";
-import { installed, run, serveTls } from "../support/tls.ts";
+import { serveTls } from "../support/tls.ts";
 
-const missing = ["chromium", "certutil"].filter((program) => !installed(program));
-if (missing.length > 0) {
-  console.warn(`tests/tls/chromium_test.ts skipped: ${missing.join(" and ")} not installed.`);
-}
+const skip = skipWithout(import.meta.url, [CHROMIUM, "certutil"]);
 
 const WELCOME_PAGE = await Deno.readTextFile(
   new URL("../../static/index.html", import.meta.url),
 );
 const WELCOME_TITLE = "<title>zhttp is running</title>";
-/** A page load that hangs must not hang the suite. */
-const BROWSER_TIMEOUT_MS = 60_000;
 
 /** A home folder whose NSS database trusts `caFile` for TLS servers (or is empty). */
 async function nssHome(home: string, caFile: string | null): Promise<void> {
@@ -46,35 +43,6 @@ async function nssHome(home: string, caFile: string | null): Promise<void> {
   assert.equal(added.code, 0, added.stderr);
 }
 
-/**
- * What headless Chromium shows for `url` (its DOM) and logs (a failed load is a line
- * `Page load failed: net::ERR_...`), with HOME (and so its NSS database) at `home`.
- */
-async function chromiumLoad(url: string, home: string): Promise<{ dom: string; log: string }> {
-  const output = await new Deno.Command("chromium", {
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${path.join(home, "profile")}`,
-      "--dump-dom",
-      url,
-    ],
-    env: { HOME: home },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(BROWSER_TIMEOUT_MS),
-  }).output();
-  const decoder = new TextDecoder();
-  return { dom: decoder.decode(output.stdout), log: decoder.decode(output.stderr) };
-}
-
 /** A data folder with a local certificate, and a home folder whose NSS db trusts its CA. */
 async function trustingBrowser(trust: boolean) {
   const temp = await tempFolder();
@@ -88,14 +56,14 @@ async function trustingBrowser(trust: boolean) {
 Deno.test(
   "chromium trusting the local CA loads the welcome page over TLS without a certificate error",
   {
-    ignore: missing.length > 0,
+    ignore: skip,
   },
   async () => {
     await using browser = await trustingBrowser(true);
     const { certificatePem: cert, privateKeyPem: key } = browser.local;
     await using server = serveTls({ cert, key, page: WELCOME_PAGE });
     for (const host of ["localhost", "127.0.0.1"]) {
-      const { dom, log } = await chromiumLoad(`https://${host}:${server.port}/`, browser.home);
+      const { dom, log } = await dumpDom(`https://${host}:${server.port}/`, { home: browser.home });
       assert.ok(dom.includes(WELCOME_TITLE), `${host}: ${log}`);
       assert.doesNotMatch(log, /Page load failed|ERR_CERT/);
     }
@@ -103,12 +71,12 @@ Deno.test(
 );
 
 Deno.test("chromium without the local CA shows its certificate error, not the page", {
-  ignore: missing.length > 0,
+  ignore: skip,
 }, async () => {
   await using browser = await trustingBrowser(false);
   const { certificatePem: cert, privateKeyPem: key } = browser.local;
   await using server = serveTls({ cert, key, page: WELCOME_PAGE });
-  const { dom, log } = await chromiumLoad(`https://localhost:${server.port}/`, browser.home);
+  const { dom, log } = await dumpDom(`https://localhost:${server.port}/`, { home: browser.home });
   assert.ok(!dom.includes(WELCOME_TITLE));
   assert.match(log, /Page load failed: net::ERR_CERT_AUTHORITY_INVALID/);
 });
@@ -116,7 +84,7 @@ Deno.test("chromium without the local CA shows its certificate error, not the pa
 Deno.test(
   "chromium trusting the local CA refuses a stolen-key leaf for localhost and example.com",
   {
-    ignore: missing.length > 0,
+    ignore: skip,
   },
   async () => {
     await using browser = await trustingBrowser(true);
@@ -134,7 +102,9 @@ Deno.test(
         key: leaf.privateKeyPem,
         page: WELCOME_PAGE,
       });
-      const { dom, log } = await chromiumLoad(`https://localhost:${server.port}/`, browser.home);
+      const { dom, log } = await dumpDom(`https://localhost:${server.port}/`, {
+        home: browser.home,
+      });
       assert.equal(dom.includes(WELCOME_TITLE), accepted, `${dns}: ${log}`);
       // Chromium's verifier reports a name constraint violation as ERR_CERT_INVALID.
       if (!accepted) assert.match(log, /Page load failed: net::ERR_CERT_INVALID/);

@@ -23,7 +23,7 @@ import {
 import type { LeafNames } from "../../lib/tls/local_names.ts";
 import { parsePem } from "../../lib/tls/pem.ts";
 import { tempFolder } from "../support/static_site.ts";
-import { installed, run } from "../support/tls.ts";
+import { installed, run } from "../support/programs.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const NAMES: LeafNames = { dns: ["localhost", "mybox.local"], ips: ["127.0.0.1", "::1"] };

@@ -24,7 +24,7 @@ import {
 import { DataFolderError, LocalCaError } from "../../lib/tls/errors.ts";
 import { parsePem } from "../../lib/tls/pem.ts";
 import { tempFolder } from "../support/static_site.ts";
-import { installed, run } from "../support/tls.ts";
+import { installed, run } from "../support/programs.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 

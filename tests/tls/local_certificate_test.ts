@@ -21,7 +21,8 @@ import { type LocalCertificate, prepareLocalCertificate } from "../../lib/tls/lo
 import type { LeafNames } from "../../lib/tls/local_names.ts";
 import { parsePem } from "../../lib/tls/pem.ts";
 import { tempFolder } from "../support/static_site.ts";
-import { installed, run, serveTls, splitCertificates } from "../support/tls.ts";
+import { installed, run } from "../support/programs.ts";
+import { serveTls, splitCertificates } from "../support/tls.ts";
 
 const HAS_OPENSSL = installed("openssl");
 const HAS_CURL = installed("curl");

@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SAME_STOP_WINDOW_MS } from "../../lib/cli/signals.ts";
-import { concat, delay, sha256 } from "../support/raw_http.ts";
+import { concat } from "../../lib/http/bytes.ts";
+import { delay, sha256 } from "../support/raw_http.ts";
 import { createFixtureSite, type FixtureSite, patternBytes } from "./fixture_site.ts";
 import { SCHEMES, startZhttpOnWindows } from "./zhttp_on_windows.ts";
 

@@ -5,6 +5,7 @@
  * and sent with a Content-Security-Policy that allows nothing else. Clients that do not ask
  * for HTML (curl, scripts, fetch) keep the short text body.
  */
+import { namesMediaType } from "../../http/accept.ts";
 import { escapeHtml } from "./listing_page.ts";
 
 /** The statuses that get a page. */
@@ -19,19 +20,17 @@ const EXPLANATIONS: Record<PageStatus, string> = {
   404: "There is nothing at this address.",
 };
 
+/** The media types that make a request one for a page. */
+const HTML_TYPES = ["text/html", "application/xhtml+xml"];
+
 /**
- * Whether a request's Accept field asks for HTML: browsers navigating to a page send
- * `text/html` first. A missing Accept means any type (RFC 9110 §12.5.1), but such clients
- * are programs, better served by the short text.
+ * Whether a request's Accept field asks for HTML by name, with a weight above 0: browsers
+ * navigating to a page send `text/html` first. A missing Accept means any type (RFC 9110
+ * §12.5.1), but such clients are programs, better served by the short text; so are those
+ * that send `*\/*` (a script's `fetch()`).
  */
 export function acceptsHtml(accept: string | null): boolean {
-  if (accept === null) return false;
-  return accept.split(",").some((range) => {
-    const [type, ...parameters] = range.split(";").map((part) => part.trim().toLowerCase());
-    // "q=0" means "not this" (RFC 9110 §12.4.2).
-    const refused = parameters.some((parameter) => /^q=0(?:\.0{0,3})?$/.test(parameter));
-    return (type === "text/html" || type === "application/xhtml+xml") && !refused;
-  });
+  return HTML_TYPES.some((type) => namesMediaType(accept, type));
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { Semaphore } from "../../server/semaphore.ts";
-import { naturalKey } from "./natural_order.ts";
+import { compareNaturally, naturalKey } from "./natural_order.ts";
 import { CLOCK_CHECK_EVERY, LISTING_WORK, sortInSlices, type TurnScheduler } from "./time_slice.ts";
 
 /** What a listing shows of one entry. */
@@ -312,10 +312,7 @@ function ignore(): void {}
  */
 function compareInNameOrder(a: IndexedEntry, b: IndexedEntry): number {
   if (a.isDirectory !== b.isDirectory) return a.isDirectory ? -1 : 1;
-  const x = a.key;
-  const y = b.key;
-  if (x !== y) return x < y ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareNaturally(a, b);
 }
 
 function listedEntry(name: string, isDirectory: boolean): IndexedEntry {

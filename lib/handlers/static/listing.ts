@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { negotiateMediaType } from "../../http/accept.ts";
 import { evaluatePreconditions } from "../../http/conditional.ts";
+import { formatEntityTag } from "../../http/etag.ts";
 import { endWithStatus, type ResponseWriter } from "../../http/response.ts";
 import { addVary } from "../../http/vary.ts";
 import type { HttpRequest } from "../../server/request.ts";
@@ -137,7 +138,7 @@ export function listingEtag(
     }
   }
   hash.update(batch.join("\n"));
-  return `W/"${hash.digest("base64url").slice(0, 27)}"`;
+  return formatEntityTag({ weak: true, opaque: hash.digest("base64url").slice(0, 27) });
 }
 
 /** Entries digested per update() call: one call per entry costs more than the hashing. */

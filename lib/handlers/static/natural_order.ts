@@ -23,14 +23,19 @@ export function naturalKey(name: string): string {
   return DIGIT_RUN.test(key) ? key.replace(DIGIT_RUNS, encodeNumber) : key;
 }
 
-/** Compares two names in natural order: by key, then by code unit, so no two names tie. */
-export function compareNames(a: string, b: string): number {
-  return compareKeys(naturalKey(a), naturalKey(b)) || compareKeys(a, b);
+/** A name with its natural key, made once before a sort. */
+export interface KeyedName {
+  readonly name: string;
+  /** naturalKey(name). */
+  readonly key: string;
 }
 
-/** Plain code-unit order of two strings (keys, or names to break a tie). */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Natural order of two names: by key, then by code unit, so no two names tie. */
+export function compareNaturally(a: KeyedName, b: KeyedName): number {
+  const x = a.key;
+  const y = b.key;
+  if (x !== y) return x < y ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The longest digit-run length told apart; longer numbers compare digit by digit. */

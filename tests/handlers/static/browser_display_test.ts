@@ -1,10 +1,14 @@
 /**
  * Source and plain-text files as a developer opens them in a browser: Chromium shows them
  * in the tab (as a <pre> of the text), rather than downloading them or showing nothing.
+ * Skipped, saying so, where Chromium is not installed (.ci/run installs it).
  */
 import assert from "node:assert/strict";
-import { dumpDom } from "../../support/chromium.ts";
+import { CHROMIUM, dumpDom } from "../../support/chromium.ts";
+import { skipWithout } from "../../support/programs.ts";
 import { serveStatic, tempFolder } from "../../support/static_site.ts";
+
+const skip = skipWithout(import.meta.url, [CHROMIUM]);
 
 const FILES: Record<string, string> = {
   "main.ts": "export const answer: number = 42;",
@@ -14,10 +18,12 @@ const FILES: Record<string, string> = {
 };
 
 for (const [name, text] of Object.entries(FILES)) {
-  Deno.test(`Chromium shows ${name} as text instead of downloading it`, async () => {
+  Deno.test(`Chromium shows ${name} as text instead of downloading it`, {
+    ignore: skip,
+  }, async () => {
     await using site = await tempFolder({ [name]: text });
     await using server = serveStatic({ root: site.dir });
-    const dom = await dumpDom(`http://127.0.0.1:${server.addr.port}/${name}`);
+    const { dom } = await dumpDom(`http://127.0.0.1:${server.addr.port}/${name}`);
     const pre = /<pre[^>]*>([^]*)<\/pre>/.exec(dom);
     assert.ok(pre !== null, `${name} was not shown: ${JSON.stringify(dom)}`);
     const shown = pre[1].replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&")

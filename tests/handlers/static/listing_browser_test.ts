@@ -6,16 +6,11 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { Browser, findChromium } from "../../support/chromium_browser.ts";
+import { Browser, CHROMIUM } from "../../support/chromium.ts";
+import { skipWithout } from "../../support/programs.ts";
 import { StaticSite } from "../../support/static_site.ts";
 
-const chromium = findChromium();
-if (chromium === null) {
-  console.warn(
-    "listing_browser_test.ts: Chromium is not installed (apt-get install -y chromium), " +
-      "so the listing is not checked in a browser",
-  );
-}
+const skip = skipWithout(import.meta.url, [CHROMIUM]);
 
 const LONG_NAME = "a very long file name that goes on and on and on to see what happens when " +
   "it has to wrap on a narrow screen.txt";
@@ -71,10 +66,10 @@ const CELL_LINES = `Math.max(...[...document.querySelectorAll("tbody td:nth-chil
 
 Deno.test({
   name: "listing page in Chromium: fits, sorts on a click, filters, leads up, goes dark",
-  ignore: chromium === null,
+  ignore: skip,
   async fn(t) {
     await using site = await demoSite();
-    await using browser = await Browser.launch(chromium!);
+    await using browser = await Browser.launch();
     const url = `http://127.0.0.1:${site.port}/`;
 
     await t.step("at 1280 px nothing wraps and the Size header sits over its numbers", async () => {
@@ -96,13 +91,17 @@ Deno.test({
     });
 
     await t.step("clicking Size sorts by size, largest first, then reverses", async () => {
-      await browser.evaluate(`document.querySelector("th:nth-child(2) a").click()`, true);
+      await browser.evaluate(`document.querySelector("th:nth-child(2) a").click()`, {
+        navigates: true,
+      });
       assert.equal(await browser.evaluate("location.search"), "?sort=size");
       const names = await browser.evaluate<string[]>(VISIBLE_NAMES);
       assert.deepEqual(names.slice(0, 2), ["music/", "photos/"], "folders stay first");
       const sizes = await browser.evaluate<number[]>(FILE_SIZES);
       assert.deepEqual(sizes, Object.values(SIZES).sort((a, b) => b - a));
-      await browser.evaluate(`document.querySelector("th:nth-child(2) a").click()`, true);
+      await browser.evaluate(`document.querySelector("th:nth-child(2) a").click()`, {
+        navigates: true,
+      });
       assert.deepEqual(
         await browser.evaluate<number[]>(FILE_SIZES),
         Object.values(SIZES).sort((a, b) => a - b),
@@ -140,10 +139,10 @@ Deno.test({
       );
       await browser.evaluate(
         `[...document.querySelectorAll("h1 a")].find((a) => a.textContent === "photos/").click()`,
-        true,
+        { navigates: true },
       );
       assert.equal(await browser.evaluate("location.pathname"), "/photos/");
-      await browser.evaluate(`document.querySelector("h1 a").click()`, true);
+      await browser.evaluate(`document.querySelector("h1 a").click()`, { navigates: true });
       assert.equal(await browser.evaluate("location.pathname"), "/");
     });
 

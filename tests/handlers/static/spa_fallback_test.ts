@@ -5,16 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../../lib/app.ts";
-import { DEFAULT_CACHE_CONTROL } from "../../../lib/cli/config.ts";
 import { withSpaFallback } from "../../../lib/handlers/static/spa_fallback.ts";
 import { createStaticHandler } from "../../../lib/handlers/static/static_handler.ts";
-import {
-  RawConnection,
-  type RawResponse,
-  startServer,
-  type TestServer,
-} from "../../support/raw_http.ts";
-import { type Files, rawRequest, tempFolder } from "../../support/static_site.ts";
+import { startServer, type TestServer } from "../../support/raw_http.ts";
+import { fetchRaw, type Files, tempFolder } from "../../support/static_site.ts";
 
 const INDEX = "<!doctype html><title>app</title><div id=app></div>\n";
 const BROWSER_ACCEPT =
@@ -34,31 +28,13 @@ async function withSites(
   fn: (spa: TestServer, plain: TestServer) => Promise<void>,
 ): Promise<void> {
   await using folder = await tempFolder(files);
-  const options = {
-    root: folder.dir,
-    listing: true,
-    showDotfiles: false,
-    followSymlinks: false,
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    cors: false,
-  };
+  const options = { root: folder.dir, showDotfiles: false };
   const handler = createStaticHandler(options);
   await using spa = startServer({
     handler: createApp({ fallback: withSpaFallback(handler, options) }),
   });
   await using plain = startServer({ handler: createApp({ fallback: handler }) });
   await fn(spa, plain);
-}
-
-async function fetch(
-  server: TestServer,
-  target: string,
-  headers: Record<string, string> = {},
-  method = "GET",
-): Promise<RawResponse> {
-  using connection = await RawConnection.open(server.addr.port);
-  await connection.send(rawRequest(method, target, headers));
-  return await connection.response(method === "HEAD");
 }
 
 const routeCases: [string, Record<string, string>][] = [
@@ -73,8 +49,8 @@ const routeCases: [string, Record<string, string>][] = [
 for (const [target, headers] of routeCases) {
   Deno.test(`withSpaFallback() answers the app route ${target} with index.html and 200`, async () => {
     await withSites(FILES, async (spa) => {
-      const index = await fetch(spa, "/index.html");
-      const response = await fetch(spa, target, headers);
+      const index = await fetchRaw(spa.addr.port, "/index.html");
+      const response = await fetchRaw(spa.addr.port, target, headers);
       assert.equal(response.status, 200);
       assert.equal(response.text(), INDEX);
       assert.equal(response.header("content-type"), "text/html; charset=utf-8");
@@ -104,8 +80,8 @@ const unchangedCases: [string, string, Record<string, string>, number][] = [
 for (const [name, target, headers, status] of unchangedCases) {
   Deno.test(`withSpaFallback() answers ${name} as without --spa (${status})`, async () => {
     await withSites(FILES, async (spa, plain) => {
-      const withSpa = await fetch(spa, target, headers);
-      const without = await fetch(plain, target, headers);
+      const withSpa = await fetchRaw(spa.addr.port, target, headers);
+      const without = await fetchRaw(plain.addr.port, target, headers);
       assert.equal(withSpa.status, status);
       assert.equal(withSpa.status, without.status);
       assert.equal(withSpa.text(), without.text());
@@ -118,16 +94,19 @@ Deno.test("withSpaFallback() leaves other methods as they were (405)", async () 
   await withSites(FILES, async (spa, plain) => {
     for (const method of ["POST", "PUT", "DELETE"]) {
       const headers = { Accept: BROWSER_ACCEPT, "Content-Length": "0" };
-      const withSpa = await fetch(spa, "/settings", headers, method);
+      const withSpa = await fetchRaw(spa.addr.port, "/settings", headers, method);
       assert.equal(withSpa.status, 405, method);
-      assert.equal(withSpa.status, (await fetch(plain, "/settings", headers, method)).status);
+      assert.equal(
+        withSpa.status,
+        (await fetchRaw(plain.addr.port, "/settings", headers, method)).status,
+      );
     }
   });
 });
 
 Deno.test("withSpaFallback() answers HEAD as GET, without the body", async () => {
   await withSites(FILES, async (spa) => {
-    const head = await fetch(spa, "/settings", { Accept: BROWSER_ACCEPT }, "HEAD");
+    const head = await fetchRaw(spa.addr.port, "/settings", { Accept: BROWSER_ACCEPT }, "HEAD");
     assert.equal(head.status, 200);
     assert.equal(head.header("content-length"), String(INDEX.length));
     assert.equal(head.body.length, 0);
@@ -136,8 +115,8 @@ Deno.test("withSpaFallback() answers HEAD as GET, without the body", async () =>
 
 Deno.test("withSpaFallback() confirms the index a browser has with a 304", async () => {
   await withSites(FILES, async (spa) => {
-    const first = await fetch(spa, "/settings", { Accept: BROWSER_ACCEPT });
-    const again = await fetch(spa, "/profile", {
+    const first = await fetchRaw(spa.addr.port, "/settings", { Accept: BROWSER_ACCEPT });
+    const again = await fetchRaw(spa.addr.port, "/profile", {
       Accept: BROWSER_ACCEPT,
       "If-None-Match": first.header("etag")!,
     });
@@ -148,7 +127,7 @@ Deno.test("withSpaFallback() confirms the index a browser has with a 304", async
 Deno.test("withSpaFallback() gives the 404 as before when there is no index.html", async () => {
   const { "index.html": _, ...withoutIndex } = FILES;
   await withSites(withoutIndex, async (spa) => {
-    const response = await fetch(spa, "/settings", { Accept: BROWSER_ACCEPT });
+    const response = await fetchRaw(spa.addr.port, "/settings", { Accept: BROWSER_ACCEPT });
     assert.equal(response.status, 404);
     assert.equal(response.text(), "<p>custom 404</p>");
   });

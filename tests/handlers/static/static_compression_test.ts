@@ -15,6 +15,7 @@ import { decodeBody, lorem } from "../../support/compression.ts";
 import { delay, type RawResponse } from "../../support/raw_http.ts";
 import { type Files, StaticSite } from "../../support/static_site.ts";
 import type { StaticOptions } from "../../../lib/handlers/static/static_handler.ts";
+import { openFileCount } from "../../support/descriptors.ts";
 
 const CODINGS: OnTheFlyCoding[] = ["br", "zstd", "gzip"];
 const MIB = 1024 * 1024;
@@ -460,7 +461,3 @@ Deno.test("static compression: aborted downloads leave no encoder and no open fi
   }
   assert.deepEqual(decoded(await get(site, "/big.txt", "zstd")), BIG_TXT, "still serves it whole");
 });
-
-function openFileCount(): number {
-  return [...Deno.readDirSync("/proc/self/fd")].length;
-}

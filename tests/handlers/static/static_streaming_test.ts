@@ -11,6 +11,7 @@ import path from "node:path";
 import { delay, RawConnection, sha256 } from "../../support/raw_http.ts";
 import { type Files, StaticSite } from "../../support/static_site.ts";
 import { type Wire, WIRES } from "../../support/wires.ts";
+import { openFileCount } from "../../support/descriptors.ts";
 
 const MIB = 1024 * 1024;
 /** How long open files may take to be released after the clients left. */
@@ -29,10 +30,6 @@ function randomBytes(size: number): Uint8Array {
     crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
   }
   return bytes;
-}
-
-function openFileCount(): number {
-  return [...Deno.readDirSync("/proc/self/fd")].length;
 }
 
 /** Resolves once at most `baseline` descriptors are open; fails after the deadline. */

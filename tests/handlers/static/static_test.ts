@@ -12,8 +12,9 @@ import {
   MTIME_SETTLE_MS,
 } from "../../../lib/handlers/static/file_cache.ts";
 import { STREAM_CHUNK_BYTES } from "../../../lib/handlers/static/static_handler.ts";
-import { delay, RawConnection, type RawResponse, request } from "../../support/raw_http.ts";
+import { delay, RawConnection, type RawResponse } from "../../support/raw_http.ts";
 import {
+  fetchRaw,
   type Files,
   rawRequest,
   serveStatic,
@@ -870,10 +871,10 @@ Deno.test("createStaticHandler() answers 404 for hiddenFiles and leaves them out
       const what = `root ${rootDir}, hidden in ${hiddenDir}`;
       const port = server.addr.port;
       for (const target of ["/zhttp.json", "/zhttp", "/alias.json"]) {
-        assert.equal((await get(port, target)).status, 404, `${target}, ${what}`);
+        assert.equal((await fetchRaw(port, target)).status, 404, `${target}, ${what}`);
       }
-      assert.equal((await get(port, "/page.html")).status, 200, what);
-      const listing = (await get(port, "/")).text();
+      assert.equal((await fetchRaw(port, "/page.html")).status, 200, what);
+      const listing = (await fetchRaw(port, "/")).text();
       assert.ok(listing.includes("page.html"), what);
       assert.ok(!listing.includes('href="zhttp.json"'), `zhttp.json listed, ${what}`);
       assert.ok(!listing.includes('href="zhttp"'), `zhttp listed, ${what}`);
@@ -924,7 +925,7 @@ Deno.test("createStaticHandler() hides hiddenFolders and everything in them, how
 });
 
 function get(port: number, target: string): Promise<RawResponse> {
-  return request(port, rawRequest("GET", target));
+  return fetchRaw(port, target);
 }
 
 Deno.test("createStaticHandler() refuses symlinks that leave the root unless followSymlinks", async () => {
